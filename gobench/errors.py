@@ -1,0 +1,30 @@
+"""Exception types. A GoBenchError carries the Go side's message."""
+
+
+class GoBenchError(RuntimeError):
+    """GoBenchError is raised when the Go library returns an error or a recovered panic.
+
+    ``status`` is the gb_status code, ``go_message`` the first line of the Go
+    message and ``go_detail`` the whole message (a panic's includes its stack).
+    """
+
+    def __init__(self, status: int, message: str, where: str = ""):
+        first = message.strip().splitlines()[0] if message.strip() else "(no message)"
+        kind = "panic in Go" if status == 2 else "Go error"
+        super().__init__(f"{where}: {kind}: {first}" if where else f"{kind}: {first}")
+        self.status = status
+        self.go_message = first
+        self.go_detail = message
+        self.is_panic = status == 2
+
+
+class ToolchainError(RuntimeError):
+    """ToolchainError means Go or a C compiler is missing; the message says how to get it."""
+
+
+class BuildError(RuntimeError):
+    """BuildError means `go build` or the cffi extension build failed; it carries the output."""
+
+
+class WorkerCrash(RuntimeError):
+    """WorkerCrash means a worker process died (a fatal Go error, a signal or a timeout)."""

@@ -1,0 +1,134 @@
+"""The results store: one folder per run under results/runs/, written atomically.
+
+A run folder holds ``run.json`` (the record: schema ``gobench.run/1``, see
+gobench/schema/run.schema.json), ``bench.txt`` (Go benchmark format, for
+benchstat) and ``pytest-benchmark.json``. The folder is assembled under a
+temporary name and renamed into place when complete; only then is
+``results/latest`` (a text file holding the run id) replaced. An interrupted
+run therefore leaves no folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from gobench import atomic, benchfmt, pbjson
+from gobench.summary import unit_of
+
+SCHEMA = "gobench.run/1"
+RESULTS = Path(__file__).resolve().parent.parent / "results"
+
+
+class StoreError(ValueError):
+    """StoreError means a run folder or file is missing, truncated, foreign or of an unknown schema."""
+
+
+def new_run_id(commit: str | None) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{(commit or 'nogit')[:8]}-{secrets.token_hex(2)}"
+
+
+def runs_dir(root: Path = RESULTS) -> Path:
+    return root / "runs"
+
+
+def bench_text(run: dict) -> str:
+    """bench_text renders a run's micro results in the Go benchmark format, one line per round."""
+    info = next(iter(run.get("libraries", {}).values()), {}).get("info", {})
+    git = run["machine"].get("git") or {}
+    config = {
+        "goos": info.get("goos", ""), "goarch": info.get("goarch", ""), "pkg": "gobench",
+        "cpu": run["machine"].get("cpu_model", ""), "go": info.get("go_version", ""),
+        "goexperiment": info.get("goexperiment") or "none",
+        "gogc": str(info.get("gc_percent", "")), "gomaxprocs": str(info.get("gomaxprocs", "")),
+        "commit": (git.get("commit") or "unknown") + ("-dirty" if git.get("dirty") else ""),
+        "runid": run["run_id"],
+    }
+    out = io.StringIO()
+    benchfmt.write(out, config, [], units={"ns/op": "better=lower", "allocs/op": "better=lower assume=exact",
+                                          "B/op": "better=lower assume=exact"})
+    current_build = None
+    for b in run["benchmarks"]:
+        if b.get("build") != current_build:
+            current_build = b.get("build")
+            binfo = run.get("libraries", {}).get(current_build, {}).get("info", {})
+            out.write(f"build: {current_build}\ngoexperiment: {binfo.get('goexperiment') or 'none'}\n")
+        procs = int(info.get("gomaxprocs") or 1)
+        name = benchfmt.bench_name(b["name"], procs)
+        lines = []
+        for r in b.get("rounds") or []:
+            if not r.get("n"):
+                continue
+            n = r["n"]
+            pairs = [(r["elapsed_ns"] / n, "ns/op"), (r["alloc_bytes"] / n, "B/op"),
+                     (r["alloc_objects"] / n, "allocs/op"), (r.get("gc_cycles", 0) / n, "GCs/op")]
+            pairs += [(v, benchfmt.unit_name(k)) for k, v in (r.get("extra") or {}).items()]
+            lines.append((name, n, pairs))
+        benchfmt.write(out, {}, lines)
+    return out.getvalue()
+
+
+def write_run(run: dict, root: Path = RESULTS) -> Path:
+    """write_run stores a complete run folder atomically and points results/latest at it."""
+    final = runs_dir(root) / run["run_id"]
+    tmp = runs_dir(root) / f".{run['run_id']}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        atomic.write_json(tmp / "run.json", run)
+        atomic.write_text(tmp / "bench.txt", bench_text(run))
+        atomic.write_json(tmp / "pytest-benchmark.json", pbjson.document(run))
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    atomic.write_text(root / "latest", run["run_id"] + "\n")
+    return final
+
+
+def resolve(run: str | None, root: Path = RESULTS) -> Path:
+    """resolve turns a run id, a path or None (latest) into a run folder, or raises StoreError."""
+    if not run or run == "latest":
+        try:
+            run = (root / "latest").read_text().strip()
+        except OSError:
+            raise StoreError(f"no runs yet: {root / 'latest'} does not exist; run `invoke bench` first") from None
+    p = Path(run)
+    if not p.is_dir():
+        p = runs_dir(root) / run
+    if not p.is_dir():
+        known = sorted(x.name for x in runs_dir(root).glob("*") if x.is_dir() and not x.name.startswith("."))
+        raise StoreError(f"no run folder {run!r}; known runs: {', '.join(known[-10:]) or 'none'}")
+    return p
+
+
+def load_run(run: str | Path | None, root: Path = RESULTS) -> dict:
+    """load_run reads and checks a run.json, raising StoreError with a clear reason."""
+    d = resolve(str(run) if run else None, root)
+    path = d / "run.json"
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise StoreError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise StoreError(f"{path}: not valid JSON (truncated or corrupt?): {e}") from None
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise StoreError(f"{path}: not a gobench run record (no 'schema' field)")
+    if doc["schema"] != SCHEMA:
+        raise StoreError(f"{path}: schema {doc['schema']!r} is not supported (this gobench reads {SCHEMA})")
+    for key in ("run_id", "machine", "benchmarks"):
+        if key not in doc:
+            raise StoreError(f"{path}: missing field {key!r}")
+    return doc
+
+
+def metric_unit(metric: str) -> str:
+    return unit_of(metric)

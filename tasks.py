@@ -1,0 +1,72 @@
+"""invoke tasks for gobench. Each task is thin: it parses flags and calls gobench.cli.
+
+Run `invoke --list` for the tasks and `invoke --help TASK` for a task's flags.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from invoke import Collection, Context, Exit, task
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"variant": "build variant: default, arenas, nogreenteagc (default: default and arenas)",
+            "force": "rebuild even if up to date"})
+def build(c: Context, variant: str = "", force: bool = False):
+    """Build the Go c-shared library and its cffi extension (skipped when up to date)."""
+    from gobench import build as b
+    from gobench.errors import BuildError, ToolchainError
+
+    try:
+        for v in ([variant] if variant else ["default", "arenas"]):
+            r = b.build(v, force=force, log=print)
+            print(f"{v}: {'built' if r.rebuilt else 'up to date'}: {r.lib}")
+    except (ValueError, BuildError, ToolchainError) as e:
+        raise Exit(f"gobench: {e}", code=2)
+
+
+@task(help={"quick": "short rounds (finishes in under a minute on 2 cores)",
+            "filter": "regular expression on Family/Variant, e.g. 'OrderItem' or 'Snapshot/(write|mmap)$'",
+            "rounds": "measured rounds per scenario (default 10, quick 6)",
+            "round-ms": "target duration of one round in ms (default 100, quick 15)",
+            "param": "scenario parameter, Family/Variant:name=value (repeatable)"},
+      iterable=["param"])
+def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0, param=None):
+    """Run the micro benchmarks, store the run under results/runs/ and print the table."""
+    from gobench import cli
+
+    _exit(cli.bench(filter or None, quick, rounds or None, round_ms or None, param))
+
+
+@task
+def scenarios(c: Context):
+    """List every scenario with its parameters."""
+    from gobench import cli
+
+    _exit(cli.scenarios())
+
+
+@task(help={"go-only": "only the Go tests (go vet, go test, go test -race)",
+            "py-only": "only the Python tests"})
+def test(c: Context, go_only: bool = False, py_only: bool = False):
+    """Run all tests: go vet, go test, go test -race, and pytest (benchmarks included, briefly)."""
+    gosteps = ["go vet ./...", "go test -count=1 ./...", "go test -race -count=1 ./...",
+               "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./..."]
+    if not py_only:
+        from gobench import toolchain
+
+        tc = toolchain.find()
+        env = tc.env()
+        for step in gosteps:
+            print(f"$ (gosrc) {step}", flush=True)
+            c.run(f"cd gosrc && {step.replace('go ', tc.go + ' ', 1)}", env=env, pty=False)
+    if not go_only:
+        c.run(f"{sys.executable} -m pytest -q", pty=False)
+
+
+ns = Collection(build, bench, scenarios, test)
