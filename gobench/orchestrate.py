@@ -109,11 +109,17 @@ def plan(built: dict[str, "buildmod.Built"], pattern: str | None, params: dict[s
     return jobs
 
 
+_CAUSE = re.compile(r"^(fatal error:|runtime: |panic:|SIG[A-Z]+:|Traceback|[A-Za-z]+Error:)")
+
+
 def _tail(path: Path, lines: int = STDERR_TAIL) -> str:
+    """_tail returns the cause lines of a Go or Python crash (first ones) and then the last lines."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        all_lines = path.read_text(errors="replace").splitlines()
     except OSError:
         return ""
+    causes = [ln for ln in all_lines[:-lines] if _CAUSE.match(ln)][:5]
+    return "\n".join(causes + (["..."] if causes else []) + all_lines[-lines:])
 
 
 def _read(path: Path) -> dict | None:

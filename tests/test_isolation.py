@@ -1,0 +1,47 @@
+"""Process isolation: a fatal Go error in a worker costs only the scenario that caused it."""
+
+from __future__ import annotations
+
+import pytest
+
+from gobench import orchestrate
+from gobench.protocol import Settings
+
+QUICK = Settings(round_ms=2.0, rounds=3, ffi_calls=2000, max_calibration_s=5.0)
+
+
+def test_fatal_error_loses_no_other_result(built_default):
+    job = orchestrate.Job("default", "mixed", [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {})])
+    outcomes, info = orchestrate.run_job(job, QUICK, built_default.dir)
+    by = {o["name"]: o for o in outcomes}
+    assert by["Fault/fatal"]["status"] == "crashed"
+    assert "while running Fault/fatal" in by["Fault/fatal"]["error"]
+    assert "fatal error: stack overflow" in by["Fault/fatal"]["error"]  # from the worker's stderr
+    for name in ("OrderItem/new", "OrderItem/pool"):
+        assert by[name]["status"] == "ok", by[name]
+        assert len(by[name]["rounds"]) == QUICK.rounds
+    assert info["go_version"].startswith("go1.27")
+
+
+def test_panic_is_an_error_not_a_crash(built_default):
+    job = orchestrate.Job("default", "mixed", [("Fault/panic-goroutine", {}), ("OrderItem/new", {})])
+    outcomes, _ = orchestrate.run_job(job, QUICK, built_default.dir)
+    by = {o["name"]: o for o in outcomes}
+    assert by["Fault/panic-goroutine"]["status"] == "error"
+    assert "gobench test panic in goroutine" in by["Fault/panic-goroutine"]["error"]
+    assert by["OrderItem/new"]["status"] == "ok" and len(by["OrderItem/new"]["rounds"]) == QUICK.rounds
+
+
+def test_worker_env_reaches_go(built_default):
+    job = orchestrate.Job("default", "OrderItem", [("OrderItem/new", {})], env={"GOGC": "37", "GOMAXPROCS": "1"})
+    _, info = orchestrate.run_job(job, QUICK, built_default.dir)
+    assert info["gc_percent"] == 37 and info["gomaxprocs"] == 1
+
+
+def test_hidden_scenarios_only_when_named():
+    scns = [{"family": "OrderItem", "variant": "new", "hidden": False},
+            {"family": "Fault", "variant": "panic", "hidden": True}]
+    assert [s["variant"] for s in orchestrate.select(scns, None)] == ["new"]
+    assert [s["variant"] for s in orchestrate.select(scns, "Fault")] == ["panic"]
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        orchestrate.select(scns, "(")
