@@ -43,6 +43,17 @@ def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, ro
     _exit(cli.bench(filter or None, quick, rounds or None, round_ms or None, param))
 
 
+@task(help={"family": "family to check (repeatable; default: every family)",
+            "repeats": "alternating repeats of both tools (default 5)",
+            "benchtime-ms": "go test -benchtime and harness round target, in ms (default 300)"},
+      iterable=["family"])
+def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 300):
+    """Compare harness and `go test -bench` ns/op, allocs/op, B/op on the same Go functions."""
+    from gobench import crosscheck as cc
+
+    _exit(cc.main(family or None, repeats, benchtime_ms))
+
+
 @task
 def scenarios(c: Context):
     """List every scenario with its parameters."""
@@ -69,4 +80,4 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
         c.run(f"{sys.executable} -m pytest -q", pty=False)
 
 
-ns = Collection(build, bench, scenarios, test)
+ns = Collection(build, bench, crosscheck, scenarios, test)

@@ -1,0 +1,156 @@
+"""Cross-checking the harness against `go test -bench` on the same Go functions.
+
+Each pattern's `go test` benchmarks call the very batch functions the
+harness runs, so their ns/op, allocs/op and B/op should agree. Repeats
+alternate the two tools (harness first, then go test first, and so on) so
+that drift on a shared machine falls on both; the verdict is the median of
+the per-repeat ratios harness / go test.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from gobench import benchfmt, build as buildmod, orchestrate, present, summary, toolchain
+from gobench.errors import BuildError
+from gobench.protocol import Settings
+from gobench.variants import get as get_variant
+
+AGREE = (0.95, 1.05)
+
+
+@dataclass
+class Pair:
+    """Pair holds both tools' per-repeat medians for one scenario."""
+
+    name: str
+    harness_ns: list[float] = field(default_factory=list)
+    gotest_ns: list[float] = field(default_factory=list)
+    harness_allocs: list[float] = field(default_factory=list)
+    gotest_allocs: list[float] = field(default_factory=list)
+    harness_bytes: list[float] = field(default_factory=list)
+    gotest_bytes: list[float] = field(default_factory=list)
+
+    def ratios(self) -> list[float]:
+        return [h / g for h, g in zip(self.harness_ns, self.gotest_ns) if g]
+
+
+def compile_tests(variant: str, outdir: Path) -> Path:
+    """compile_tests builds the patterns package's test binary for a build variant."""
+    tc = toolchain.find()
+    v = get_variant(variant)
+    env = tc.env(**({"GOEXPERIMENT": v.goexperiment} if v.goexperiment else {}))
+    out = outdir / f"patterns-{variant}.test"
+    p = subprocess.run([tc.go, "test", "-c", *v.build_flags(), "-o", str(out), "./patterns"], cwd=buildmod.GOSRC,
+                       env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise BuildError(f"go test -c ./patterns ({variant}) failed:\n{p.stdout}{p.stderr}")
+    return out
+
+
+def run_gotest(binary: Path, family: str, benchtime_ms: float) -> list[benchfmt.Result]:
+    """run_gotest runs one family's `go test` benchmarks once and parses them."""
+    p = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", f"^Benchmark{re.escape(family)}$",
+                        "-test.benchmem", "-test.count", "1", "-test.benchtime", f"{benchtime_ms:g}ms"],
+                       cwd=buildmod.GOSRC / "patterns", capture_output=True, text=True, timeout=1800)
+    if p.returncode != 0:
+        raise BuildError(f"go test -bench {family} failed:\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
+    return benchfmt.parse(p.stdout.splitlines())
+
+
+def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms: float = 300,
+               builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout) -> dict[str, Pair]:
+    """crosscheck measures each family with both tools, alternating, and returns the pairs."""
+    if repeats < 1 or repeats > 100:
+        raise ValueError(f"repeats must be in [1, 100], got {repeats}")
+    if not 10 <= benchtime_ms <= 60_000:
+        raise ValueError(f"benchtime_ms must be in [10, 60000], got {benchtime_ms}")
+    st = Settings(round_ms=benchtime_ms, rounds=3, ffi_calls=1000, max_calibration_s=30)
+    pairs: dict[str, Pair] = {}
+    with tempfile.TemporaryDirectory(prefix="gobench-crosscheck-") as tmp:
+        seen: set[str] = set()
+        for bname in builds:
+            b = buildmod.build(bname, log=lambda m: print(m, file=out))
+            fams: dict[str, list[tuple[str, dict]]] = {}
+            for s in b.scenarios():
+                name = f"{s['family']}/{s['variant']}"
+                if s.get("hidden") or name in seen or (families and s["family"] not in families):
+                    continue
+                seen.add(name)
+                fams.setdefault(s["family"], []).append((name, {}))
+            if not fams:
+                continue
+            binary = compile_tests(bname, Path(tmp))
+            for fam, specs in fams.items():
+                for i in range(repeats):
+                    order = ("harness", "gotest") if i % 2 == 0 else ("gotest", "harness")
+                    print(f"[{fam}] repeat {i + 1}/{repeats} ({' then '.join(order)})", file=out, flush=True)
+                    for tool in order:
+                        if tool == "harness":
+                            job = orchestrate.Job(bname, fam, specs)
+                            outcomes, _ = orchestrate.run_job(job, st, b.dir)
+                            for o in outcomes:
+                                if o.get("status") != "ok" or not o.get("rounds"):
+                                    raise RuntimeError(f"harness failed on {o['name']}: {o.get('error')}")
+                                vals = summary.per_round(o["rounds"], None)
+                                p = pairs.setdefault(o["name"], Pair(o["name"]))
+                                p.harness_ns.append(statistics.median(vals["ns_per_op"]))
+                                p.harness_allocs.append(statistics.median(vals["allocs_per_op"]))
+                                p.harness_bytes.append(statistics.median(vals["bytes_per_op"]))
+                        else:
+                            for r in run_gotest(binary, fam, benchtime_ms):
+                                if r.base_name not in {n for n, _ in specs}:
+                                    continue
+                                p = pairs.setdefault(r.base_name, Pair(r.base_name))
+                                p.gotest_ns.append(r.values["ns/op"])
+                                p.gotest_allocs.append(r.values.get("allocs/op", float("nan")))
+                                p.gotest_bytes.append(r.values.get("B/op", float("nan")))
+    return pairs
+
+
+def table(pairs: dict[str, Pair]) -> str:
+    """table renders the side-by-side comparison with the median ratio per scenario."""
+    rows = []
+    for name, p in sorted(pairs.items()):
+        rs = p.ratios()
+        med = statistics.median(rs) if rs else float("nan")
+        ok = AGREE[0] <= med <= AGREE[1]
+        f = present.fmt_num
+        rows.append([
+            name, f(statistics.median(p.harness_ns)) if p.harness_ns else "-",
+            f(statistics.median(p.gotest_ns)) if p.gotest_ns else "-",
+            f"{med:.3f} ({min(rs):.2f}-{max(rs):.2f})" if rs else "-",
+            "yes" if ok else "NO",
+            f"{f(statistics.median(p.harness_allocs))} / {f(statistics.median(p.gotest_allocs))}"
+            if p.harness_allocs and p.gotest_allocs else "-",
+            f"{f(statistics.median(p.harness_bytes))} / {f(statistics.median(p.gotest_bytes))}"
+            if p.harness_bytes and p.gotest_bytes else "-",
+        ])
+    return present.render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median (range)",
+                                 f"within {AGREE[0]}-{AGREE[1]}", "allocs/op h / g", "B/op h / g"])
+
+
+def main(families: list[str] | None, repeats: int, benchtime_ms: float, out: IO[str] = sys.stdout,
+         err: IO[str] = sys.stderr) -> int:
+    """main runs the cross-check and prints the table; exit 1 when a ratio falls outside the band."""
+    try:
+        pairs = crosscheck(families, repeats, benchtime_ms, out=out)
+    except (ValueError, BuildError, RuntimeError) as e:
+        print(f"gobench crosscheck: {e}", file=err)
+        return 2
+    if not pairs:
+        print(f"gobench crosscheck: no scenario matched families {families}", file=err)
+        return 2
+    out.write("\n" + table(pairs))
+    out.write("\nratio = harness ns/op / go test ns/op, per repeat (tools alternated), median over repeats.\n")
+    bad = [n for n, p in pairs.items() if not (p.ratios() and AGREE[0] <= statistics.median(p.ratios()) <= AGREE[1])]
+    if bad:
+        out.write(f"outside {AGREE}: {', '.join(bad)}\n")
+    return 1 if bad else 0
