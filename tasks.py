@@ -54,6 +54,23 @@ def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 
     _exit(cc.main(family or None, repeats, benchtime_ms))
 
 
+@task(help={"family": "request kind (repeatable): order-new, order-pool, tradecontext-heap, tradecontext-slab, "
+                      "tradecontext-pool, tradecontext-arena, payment-interface, payment-concrete",
+            "rate": "target requests/s (default 12000, as in the article)",
+            "duration": "measured seconds per point (default 10)",
+            "warmup": "seconds excluded from the statistics (default 2)",
+            "sweep": "gogc | gomaxprocs | gc | controller (each point in its own process)",
+            "mode": "open (fixed arrival rate, default) or closed (maximum sustainable rate)",
+            "interval": "adaptive GOGC controller period in seconds (default 5)"},
+      iterable=["family"])
+def load(c: Context, family=None, rate: float = 12000, duration: float = 10, warmup: float = 2, sweep: str = "",
+         mode: str = "open", interval: float = 5.0):
+    """Drive request-shaped work at a target rate: latency percentiles, GC cycles and pauses."""
+    from gobench import loadrun
+
+    _exit(loadrun.main(family or None, rate, duration, warmup, sweep or None, mode, interval))
+
+
 @task
 def scenarios(c: Context):
     """List every scenario with its parameters."""
@@ -80,4 +97,4 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
         c.run(f"{sys.executable} -m pytest -q", pty=False)
 
 
-ns = Collection(build, bench, crosscheck, scenarios, test)
+ns = Collection(build, bench, crosscheck, load, scenarios, test)

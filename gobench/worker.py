@@ -109,5 +109,23 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+
+def run_load(lib: bridge.Library, job: dict, w: Writer) -> None:
+    """run_load runs the Go load generator once (one sweep point) and records its reply."""
+    from gobench.errors import GoBenchError
+
+    label = job.get("label", "load")
+    w.doc["current"] = label
+    w.doc["current_step"] = f"load for {job['request'].get('duration_ms', 0) / 1000:.0f} s"
+    w.flush(force=True)
+    try:
+        w.doc["outcomes"] = [{"name": label, "status": "ok", "result": lib.call("load", job["request"])}]
+    except GoBenchError as e:
+        w.doc["outcomes"] = [{"name": label, "status": "error", "error": str(e)}]
+
+
+JOB_KINDS["load"] = run_load
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,45 @@
+"""Load-run planning and validation (the Go generator has its own Go tests)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from gobench import loadrun
+
+
+@pytest.mark.parametrize("rate,dur,warm,sweep,msg", [
+    (0, 10, 2, None, r"--rate must be in \(0, 2000000\]"),
+    (-5, 10, 2, None, "--rate must be"),
+    (1e9, 10, 2, None, "--rate must be"),
+    (12000, 0, 0, None, r"--duration must be in \[1, 3600\]"),
+    (12000, 1e6, 2, None, "--duration must be"),
+    (12000, 10, 20, None, "--warmup must be"),
+    (12000, 10, 2, "gogcc", "unknown sweep 'gogcc'; allowed: gogc, gomaxprocs, gc, controller"),
+])
+def test_bad_settings_rejected_before_anything_starts(rate, dur, warm, sweep, msg):
+    with pytest.raises(ValueError, match=msg):
+        loadrun.validate(rate, dur, warm, sweep)
+    err = io.StringIO()
+    assert loadrun.main(None, rate, dur, warm, sweep, "open", 5, out=io.StringIO(), err=err) == 2
+    assert "gobench load:" in err.getvalue()
+
+
+def test_gogc_sweep_points_each_in_own_env():
+    pts = loadrun.plan(["order-new"], "gogc")
+    assert [p.env["GOGC"] for p in pts] == ["50", "100", "200", "400", "off"]
+    assert pts[-1].env["GOMEMLIMIT"] == str(loadrun.OFF_MEMORY_LIMIT)
+
+
+def test_gomaxprocs_sweep_marks_oversubscription(monkeypatch):
+    monkeypatch.setattr(loadrun.os, "cpu_count", lambda: 2)
+    pts = loadrun.plan(["order-pool"], "gomaxprocs")
+    assert [(p.point["gomaxprocs"], p.point["oversubscribed"]) for p in pts] == [(1, False), (2, False), (4, True),
+                                                                                  (8, True)]
+
+
+def test_gc_and_controller_sweeps():
+    assert [p.build for p in loadrun.plan(["order-new"], "gc")] == ["default", "nogreenteagc"]
+    ctl = loadrun.plan(["order-new"], "controller")
+    assert [p.controller for p in ctl] == [False, True]
