@@ -36,7 +36,7 @@ def build(c: Context, variant: str = "", force: bool = False):
             "round-ms": "target duration of one round in ms (default 100, quick 15)",
             "param": "scenario parameter, Family/Variant:name=value (repeatable)"},
       iterable=["param"])
-def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0, param=None):
+def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None):
     """Run the micro benchmarks, store the run under results/runs/ and print the table."""
     from gobench import cli
 
@@ -47,7 +47,7 @@ def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, ro
             "repeats": "alternating repeats of both tools (default 5)",
             "benchtime-ms": "go test -benchtime and harness round target, in ms (default 300)"},
       iterable=["family"])
-def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 300):
+def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 300.0):
     """Compare harness and `go test -bench` ns/op, allocs/op, B/op on the same Go functions."""
     from gobench import crosscheck as cc
 
@@ -63,7 +63,7 @@ def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 
             "mode": "open (fixed arrival rate, default) or closed (maximum sustainable rate)",
             "interval": "adaptive GOGC controller period in seconds (default 5)"},
       iterable=["family"])
-def load(c: Context, family=None, rate: float = 12000, duration: float = 10, warmup: float = 2, sweep: str = "",
+def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0, warmup: float = 2.0, sweep: str = "",
          mode: str = "open", interval: float = 5.0):
     """Drive request-shaped work at a target rate: latency percentiles, GC cycles and pauses."""
     from gobench import loadrun
@@ -97,4 +97,69 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
         c.run(f"{sys.executable} -m pytest -q", pty=False)
 
 
-ns = Collection(build, bench, crosscheck, load, scenarios, test)
+
+@task(help={"quick": "short rounds (15 ms x 10) instead of 100 ms x 10",
+            "filter": "regular expression on Family/Variant to record only some scenarios",
+            "rounds": "measured rounds per scenario and session",
+            "round-ms": "target duration of one round in ms",
+            "sessions": "worker sessions pooled into the baseline (default 3); check repeats as many"})
+def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0,
+             sessions: int = 0):
+    """Record the performance gate's baseline: results/baseline/baseline.json (commit it)."""
+    from gobench import cli
+
+    _exit(cli.gate_baseline(quick, filter or None, rounds or None, round_ms or None, sessions or None))
+
+
+@task(help={"against": "git ref to compare with on this machine (lockstep ABBA), e.g. origin/main; "
+                       "without it, compare with results/baseline/baseline.json",
+            "strict-timing": "let timing fail the check even when the baseline is from another machine",
+            "filter": "regular expression on Family/Variant",
+            "quick": "with --against: short rounds (15 ms x 10) instead of 100 ms x 10",
+            "blocks": "with --against: lockstep blocks, fresh worker pairs each (default 4)"})
+def check(c: Context, against: str = "", strict_timing: bool = False, filter: str = "", quick: bool = False,
+          blocks: int = 0):
+    """Performance gate: exit 0 pass, 1 regression, 2 could not check; summary in results/gate/summary.md."""
+    from gobench import cli
+
+    _exit(cli.gate_check(against or None, strict_timing, filter or None, quick, blocks or None))
+
+
+@task(name="gate-selftest",
+      help={"trials": "repetitions of each trial: A/A, inject-slow, inject-alloc (default 10)",
+            "quick": "short rounds (15 ms x 10) instead of 100 ms x 10"})
+def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
+    """Measure the gate itself: A/A false alarms and detections of test-only injected regressions."""
+    from gobench import cli
+
+    _exit(cli.gate_selftest(trials, quick))
+
+@task(help={"run": "run id or folder (default: the latest run)"})
+def report(c: Context, run: str = ""):
+    """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""
+    from gobench import cli
+
+    _exit(cli.report(run or None))
+
+
+@task(help={"run-a": "baseline run id or folder", "run-b": "run id or folder to compare with it",
+            "metric": "metric to compare (repeatable; default ns_per_op, allocs_per_op, bytes_per_op, gc_per_1k_ops)",
+            "markdown": "print Markdown tables"},
+      iterable=["metric"])
+def compare(c: Context, run_a, run_b, metric=None, markdown: bool = False):
+    """Compare two stored runs: medians, ratio B/A and a Mann-Whitney test per benchmark and metric."""
+    from gobench import cli
+
+    _exit(cli.compare(run_a, run_b, metric or None, markdown))
+
+
+@task(help={"metric": "metric to follow (default ns_per_op; e.g. allocs_per_op, mb_per_s)",
+            "filter": "regular expression on Family/Variant, e.g. 'OrderItem'"})
+def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
+    """Chart one metric across all stored runs into results/history.png and .svg."""
+    from gobench import cli
+
+    _exit(cli.history(metric, filter or None))
+
+
+ns = Collection(build, bench, crosscheck, load, scenarios, test, baseline, check, gate_selftest, report, compare, history)

@@ -99,7 +99,9 @@ class Library:
     def call(self, method: str, request: dict | None = None) -> dict:
         """call sends a JSON request to a gb_call method and returns the decoded reply."""
         req = json.dumps(request or {}).encode()
-        cap = 1 << 16
+        # Large enough that a retry (which would re-run the call, e.g. a whole
+        # load run) practically never happens; zeroing 4 MiB costs ~1 ms.
+        cap = 1 << 22
         needed = self.ffi.new("int64_t*")
         for _ in range(3):
             buf = self.ffi.new("char[]", cap)

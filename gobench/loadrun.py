@@ -127,6 +127,14 @@ def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float 
     }
 
 
+def _g(d: dict, *names):
+    """_g returns the first present key of d (the Go reply names units: p99_ns, achieved_per_s)."""
+    for n in names:
+        if d.get(n) is not None:
+            return d[n]
+    return None
+
+
 def _us(ns) -> str:
     return "-" if ns is None else present.fmt_num(ns / 1000)
 
@@ -137,8 +145,9 @@ def summary_line(e: dict) -> str:
         return f"{e['status'].upper()}: {(e.get('error') or '').splitlines()[0] if e.get('error') else ''}"
     lat, rt, gc = r.get("latency", {}), r.get("rate", {}), r.get("gc", {})
     kept = "" if rt.get("kept_up", True) else "  (DID NOT KEEP UP)"
-    return (f"achieved {present.fmt_num(rt.get('achieved'))} req/s{kept}, p50 {_us(lat.get('p50'))} us, "
-            f"p99 {_us(lat.get('p99'))} us, GC {present.fmt_num(gc.get('cycles_per_min'))}/min")
+    return (f"achieved {present.fmt_num(_g(rt, 'achieved_per_s', 'achieved'))} req/s{kept}, "
+            f"p50 {_us(_g(lat, 'p50_ns', 'p50'))} us, p99 {_us(_g(lat, 'p99_ns', 'p99'))} us, "
+            f"GC {present.fmt_num(gc.get('cycles_per_min'))}/min")
 
 
 def table(run: dict) -> str:
@@ -151,10 +160,9 @@ def table(run: dict) -> str:
         if e["status"] != "ok":
             rows.append([label, e["status"].upper(), "", "", "", "", "", "", ""])
             continue
-        rate_txt = present.fmt_num(rt.get("achieved")) + ("" if rt.get("kept_up", True) else " (behind)")
-        rows.append([label, rate_txt, _us(lat.get("p50")), _us(lat.get("p99")), _us(lat.get("p999")),
-                     _us(lat.get("max")), present.fmt_num(gc.get("cycles_per_min")), _us(gc.get("stw_p99_ns")),
-                     _us(gc.get("stw_max_ns"))])
+        rate_txt = present.fmt_num(_g(rt, "achieved_per_s", "achieved")) + ("" if rt.get("kept_up", True) else " (behind)")
+        rows.append([label, rate_txt] + [_us(_g(lat, f"{q}_ns", q)) for q in ("p50", "p99", "p999", "max")] +
+                    [present.fmt_num(gc.get("cycles_per_min")), _us(gc.get("stw_p99_ns")), _us(gc.get("stw_max_ns"))])
     return present.render(rows, ["point", "req/s", "p50 us", "p99 us", "p99.9 us", "max us", "GC/min",
                                  "STW p99 us", "STW max us"])
 

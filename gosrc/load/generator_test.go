@@ -1,0 +1,250 @@
+package load
+
+import (
+	"encoding/json"
+	"errors"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gobench/bench"
+	"gobench/safe"
+)
+
+// busyHandler spins for a fixed service time per request.
+type busyHandler struct{ d time.Duration }
+
+func (b busyHandler) Serve(_ int, seq uint64) uint64 {
+	t := time.Now()
+	for time.Since(t) < b.d {
+	}
+	return seq
+}
+func (busyHandler) Close() error { return nil }
+
+type panicHandler struct{ at uint64 }
+
+func (p panicHandler) Serve(_ int, seq uint64) uint64 {
+	if seq == p.at {
+		panic("test handler panic")
+	}
+	return seq
+}
+func (panicHandler) Close() error { return nil }
+
+func init() {
+	RegisterKind(Kind{Name: "test-nop", Doc: "test only: does nothing", Open: okOpen})
+	RegisterKind(Kind{Name: "test-busy-1ms", Doc: "test only: 1 ms of CPU per request",
+		Open: func(bench.Params, int) (Handler, error) { return busyHandler{time.Millisecond}, nil }})
+	RegisterKind(Kind{Name: "test-panic", Doc: "test only: request 10 panics",
+		Open: func(bench.Params, int) (Handler, error) { return panicHandler{10}, nil }})
+}
+
+// TestOpenLoopNoCoordinatedOmission injects a 50 ms stall into one request
+// of a single-worker open-loop run at 10k req/s. Every request scheduled
+// during the stall must carry the rest of it in its latency (it could not
+// start before the stall ended), and the tail percentiles must show it. A
+// generator that timed requests from their actual start would report those
+// ~500 requests as fast, and p99 would stay at microseconds.
+func TestOpenLoopNoCoordinatedOmission(t *testing.T) {
+	const (
+		rate     = 10_000
+		stallAt  = 300 * time.Millisecond
+		stallFor = 50 * time.Millisecond
+	)
+	n := int(rate * time.Second / time.Second)
+	lat := make([]int64, n)
+	sched := make([]int64, n)
+	res, err := Run(Config{
+		Kind: "test-nop", Rate: rate, Duration: time.Second, Workers: 1,
+		StallAt: stallAt, StallFor: stallFor,
+		Observe: func(seq uint64, s, l int64) { lat[seq], sched[seq] = l, s },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Latency.Count != uint64(n) || res.Rate.Scheduled != int64(n) || res.Rate.Unserved != 0 {
+		t.Fatalf("count %d scheduled %d unserved %d, want %d/%d/0", res.Latency.Count, res.Rate.Scheduled, res.Rate.Unserved, n, n)
+	}
+	stalled := -1
+	for i := range sched {
+		if sched[i] >= int64(stallAt) {
+			stalled = i
+			break
+		}
+	}
+	stallEnd := sched[stalled] + int64(stallFor)
+	var during, carried int
+	for i := stalled + 1; i < n && sched[i] < stallEnd; i++ {
+		during++
+		if remaining := stallEnd - sched[i]; lat[i] >= remaining {
+			carried++
+		} else {
+			t.Errorf("request %d scheduled %.3f ms into the stall: latency %.3f ms < remaining stall %.3f ms",
+				i, float64(sched[i]-sched[stalled])/1e6, float64(lat[i])/1e6, float64(remaining)/1e6)
+		}
+	}
+	if during < 490 || carried != during {
+		t.Fatalf("%d requests scheduled during the stall, %d carried it; want ~500, all", during, carried)
+	}
+	// The 100 slowest of 10000 include requests scheduled within the first
+	// 10 ms of the stall, so p99 >= 50 - 10 ms; p99.9 >= 49 ms.
+	if res.Latency.P99Ns < 39e6 || res.Latency.P999Ns < 48e6 || res.Latency.MaxNs < int64(stallFor) {
+		t.Errorf("p99 %.2f ms, p99.9 %.2f ms, max %.2f ms: the stall must show in the tail",
+			res.Latency.P99Ns/1e6, res.Latency.P999Ns/1e6, float64(res.Latency.MaxNs)/1e6)
+	}
+	t.Logf("p50 %.1f us, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms, achieved %.0f/s, kept_up %v",
+		res.Latency.P50Ns/1e3, res.Latency.P99Ns/1e6, res.Latency.P999Ns/1e6, float64(res.Latency.MaxNs)/1e6,
+		res.Rate.AchievedPerS, res.Rate.KeptUp)
+}
+
+func TestOpenLoopWarmupExcluded(t *testing.T) {
+	var observed atomic.Int64
+	res, err := Run(Config{
+		Kind: "test-nop", Rate: 1000, Warmup: 200 * time.Millisecond, Duration: 300 * time.Millisecond, Workers: 1,
+		StallAt: 50 * time.Millisecond, StallFor: 100 * time.Millisecond, // inside the warm-up
+		Observe: func(uint64, int64, int64) { observed.Add(1) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if observed.Load() != 500 || res.Latency.Count != 300 || res.Rate.Scheduled != 300 {
+		t.Fatalf("ran %d, measured %d, scheduled %d; want 500 run, 300 measured", observed.Load(), res.Latency.Count, res.Rate.Scheduled)
+	}
+	if res.Latency.MaxNs >= 90e6 {
+		t.Errorf("max %.1f ms: the warm-up stall leaked into the measured latencies", float64(res.Latency.MaxNs)/1e6)
+	}
+	if res.GC.IntervalS < 0.29 || res.GC.IntervalS > 0.4 {
+		t.Errorf("GC interval %.3f s, want the 0.3 s measured interval", res.GC.IntervalS)
+	}
+}
+
+func TestOpenLoopFallingBehindIsReported(t *testing.T) {
+	start := time.Now()
+	res, err := Run(Config{
+		Kind: "test-busy-1ms", Rate: 5000, Duration: 200 * time.Millisecond, Workers: 1,
+		Grace: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	if res.Rate.KeptUp {
+		t.Fatalf("1 worker at 1 ms per request kept up with 5000/s? %+v", res.Rate)
+	}
+	if res.Rate.AchievedPerS > 1100 || res.Rate.Backlog < 500 || res.Rate.Unserved < 500 || res.Rate.BacklogLagMs < 100 {
+		t.Errorf("rate report %+v: want achieved <= ~1000/s, backlog and unserved in the hundreds", res.Rate)
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "fell behind") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	if wall > time.Second { // 200 ms + 100 ms grace + one request, plus scheduling noise
+		t.Errorf("run took %v: it must stop at duration + grace", wall)
+	}
+}
+
+func TestClosedLoop(t *testing.T) {
+	res, err := Run(Config{Kind: "test-busy-1ms", Mode: ModeClosed, Duration: 200 * time.Millisecond, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Rate.KeptUp || res.Rate.TargetPerS != 0 || res.Latency.MeasuredFrom != "start" {
+		t.Errorf("closed loop has no schedule: %+v, measured from %q", res.Rate, res.Latency.MeasuredFrom)
+	}
+	// Two workers at 1 ms each for 0.2 s: at most ~400 requests.
+	if res.Rate.AchievedPerS < 100 || res.Rate.AchievedPerS > 2100 {
+		t.Errorf("achieved %.0f/s", res.Rate.AchievedPerS)
+	}
+	if res.Latency.P50Ns < 1e6 {
+		t.Errorf("p50 %.0f ns below the 1 ms service time", res.Latency.P50Ns)
+	}
+}
+
+func TestRunHandlerPanicBecomesError(t *testing.T) {
+	start := time.Now()
+	_, err := Run(Config{Kind: "test-panic", Rate: 1000, Duration: 3 * time.Second})
+	var pe *safe.PanicError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Error(), "test handler panic") {
+		t.Fatalf("err %v, want the handler's panic", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a panic at request 10 took %v to stop a 3 s run", d)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := Config{Kind: "test-nop", Rate: 100, Duration: time.Second}
+	cases := []struct {
+		name string
+		edit func(c *Config)
+		want string
+	}{
+		{"rate zero", func(c *Config) { c.Rate = 0 }, "rate must be in (0, 1e+07]"},
+		{"rate too high", func(c *Config) { c.Rate = 2e7 }, "rate must be in"},
+		{"duration short", func(c *Config) { c.Duration = 99 * time.Millisecond }, "duration must be in [100ms, 1h0m0s]"},
+		{"duration long", func(c *Config) { c.Duration = time.Hour + 1 }, "duration must be in"},
+		{"warmup negative", func(c *Config) { c.Warmup = -1 }, "warmup must be in"},
+		{"workers", func(c *Config) { c.Workers = -1 }, "workers must be"},
+		{"mode", func(c *Config) { c.Mode = "half-open" }, `mode must be "open" or "closed"`},
+		{"controller", func(c *Config) { c.Controller.Interval = time.Microsecond }, "controller interval"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := ok
+			c.edit(&cfg)
+			if _, err := Run(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err %v, want %q", err, c.want)
+			}
+		})
+	}
+	cfg := ok
+	cfg.Mode, cfg.Rate = ModeClosed, 0 // rate is not used in closed mode
+	if err := cfg.Validate(); err != nil || cfg.Workers < 1 || cfg.Grace <= 0 || cfg.Controller.Interval != DefaultInterval {
+		t.Errorf("defaults: %v %+v", err, cfg)
+	}
+	cfg = ok
+	cfg.Kind = "nope"
+	if _, err := Run(cfg); err == nil || !strings.Contains(err.Error(), "known: ") {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+func TestOrderKindsUnderLoadWithController(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, kind := range []string{"order-new", "order-pool"} {
+		t.Run(kind, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			res, err := Run(Config{
+				Kind: kind, Rate: 2000, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond,
+				Params:     map[string]int64{"items": 16},
+				Controller: ControllerConfig{Enabled: true, Interval: 50 * time.Millisecond},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Params["items"] != 16 || res.Latency.Count != 600 {
+				t.Errorf("params %v, count %d (want 600)", res.Params, res.Latency.Count)
+			}
+			tl := res.Controller.Timeline
+			if len(tl) < 4 {
+				t.Fatalf("timeline %+v: want a decision every 50 ms over 350 ms", tl)
+			}
+			for _, p := range tl {
+				if !p.Applied || p.GOGC != p.Formula || p.GOGC != AdaptiveGOGC(p.QPS, p.P99Ms) {
+					t.Errorf("decision %+v does not follow the formula", p)
+				}
+			}
+			if res.GOGCEnd != tl[len(tl)-1].GOGC {
+				t.Errorf("GOGC at the end %d, last decision %d", res.GOGCEnd, tl[len(tl)-1].GOGC)
+			}
+			if kind == "order-new" && res.GC.AllocBytes < 600*16*48 {
+				t.Errorf("order-new allocated %d bytes, want >= 600 orders x 16 items x 48 B", res.GC.AllocBytes)
+			}
+			if _, err := json.Marshal(res); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
