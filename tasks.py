@@ -134,7 +134,7 @@ def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
 
     _exit(cli.gate_selftest(trials, quick))
 
-@task(help={"run": "run id or folder (default: the latest run)"})
+@task(help={"run": "run id or folder (default: the latest run)"}, positional=["run"])
 def report(c: Context, run: str = ""):
     """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""
     from gobench import cli

@@ -93,18 +93,27 @@ def variant_dir(variant: str) -> Path:
     return BUILD_ROOT / platform_dir() / variant
 
 
-def _source_hash() -> str:
+def src_variant_dir(src: Path, variant: str) -> Path:
+    """src_variant_dir is where build(variant, src_root=src) puts a library built from another checkout.
+
+    The folder is named by the sources' hash, so a commit built once (a CI
+    base branch, a local `check --against`) is reused while its sources are unchanged.
+    """
+    return BUILD_ROOT / platform_dir() / f"src-{_source_hash(src)[:12]}" / variant
+
+
+def _source_hash(src: Path = GOSRC) -> str:
     h = hashlib.sha256()
-    for p in sorted(GOSRC.rglob("*")):
+    for p in sorted(src.rglob("*")):
         if p.is_file() and p.suffix in (".go", ".h", ".mod", ".sum", ".s", ".c"):
-            h.update(str(p.relative_to(GOSRC)).encode() + b"\0" + p.read_bytes() + b"\0")
+            h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
     h.update(_HELPERS_SRC.encode())
     return h.hexdigest()
 
 
-def _stamp(v: Variant, tc: toolchain.Toolchain) -> dict:
+def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC) -> dict:
     return {
-        "sources_sha256": _source_hash(),
+        "sources_sha256": _source_hash(src),
         "go": tc.go,
         "go_source": tc.source,
         "go_version": tc.version,
@@ -150,16 +159,21 @@ def find_ext(d: Path) -> Path | None:
     return p if p.exists() else None
 
 
-def build(variant: str = "default", force: bool = False, log=None) -> Built:
+def build(variant: str = "default", force: bool = False, log=None, src_root: Path | None = None) -> Built:
     """build builds the variant's library and cffi extension unless an up-to-date build exists.
 
     ``log`` is called with one-line progress messages. Raises ToolchainError
     when go or gcc is missing and BuildError when a build step fails.
+    ``src_root`` builds from another checkout's ``gosrc`` (a git worktree of
+    another commit, for the performance gate) into
+    ``build/<plat>/src-<source hash>/<variant>``, with that checkout's header;
+    the default folders are left alone.
     """
     v = get_variant(variant)
     tc = toolchain.find()
-    d = variant_dir(variant)
-    stamp = _stamp(v, tc)
+    src = GOSRC if src_root is None else Path(src_root).resolve()
+    d = variant_dir(variant) if src_root is None else src_variant_dir(src, variant)
+    stamp = _stamp(v, tc, src)
     with _lock(d.parent / f".{variant}.lock"):
         old = _load_stamp(d)
         ext = find_ext(d)
@@ -174,8 +188,8 @@ def build(variant: str = "default", force: bool = False, log=None) -> Built:
         try:
             env = tc.env(**({"GOEXPERIMENT": v.goexperiment} if v.goexperiment else {}))
             _run([tc.go, "build", "-buildmode=c-shared", *v.build_flags(), "-o", str(tmp / LIB_NAME), EXPORT_PKG],
-                 env, GOSRC, f"go build ({variant})")
-            _build_ext(tmp, tc)
+                 env, src, f"go build ({variant})")
+            _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
             info = _read_info(tmp)
             (tmp / "info.json").write_text(json.dumps(info, indent=1))
             (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))
@@ -189,13 +203,13 @@ def build(variant: str = "default", force: bool = False, log=None) -> Built:
     return Built(variant, d, d / LIB_NAME, find_ext(d), info, stamp, True)
 
 
-def _build_ext(outdir: Path, tc: toolchain.Toolchain) -> None:
+def _build_ext(outdir: Path, tc: toolchain.Toolchain, hdr: Path = header.HEADER) -> None:
     ffi = cffi.FFI()
-    ffi.cdef(header.cdef() + "\n" + _HELPERS_CDEF)
+    ffi.cdef(header.cdef(hdr) + "\n" + _HELPERS_CDEF)
     ffi.set_source(
         EXT_NAME,
         _HELPERS_SRC,
-        include_dirs=[str(header.HEADER.parent)],
+        include_dirs=[str(hdr.parent)],
         library_dirs=[str(outdir)],
         libraries=["gobench"],
         extra_link_args=["-Wl,-rpath,$ORIGIN"],

@@ -70,5 +70,104 @@ def scenarios(out: IO[str] = sys.stdout) -> int:
     return 0
 
 
+
+def gate_baseline(quick: bool = False, filter_: str | None = None, rounds: int | None = None,
+                  round_ms: float | None = None, sessions: int | None = None, out: IO[str] = sys.stdout,
+                  err: IO[str] = sys.stderr) -> int:
+    """gate_baseline records results/baseline/baseline.json for the performance gate (gobench/gate.py)."""
+    from gobench import gate
+
+    return gate.baseline_main(quick, filter_, rounds, round_ms, sessions or gate.DEFAULT_SESSIONS, out=out, err=err)
+
+
+def gate_check(against: str | None = None, strict_timing: bool = False, filter_: str | None = None,
+               quick: bool = False, blocks: int | None = None, out: IO[str] = sys.stdout,
+               err: IO[str] = sys.stderr) -> int:
+    """gate_check runs the performance gate; 0 pass, 1 regression, 2 could not check."""
+    from gobench import gate
+
+    return gate.check_main(against, strict_timing, filter_, quick, blocks=blocks or gate.DEFAULT_BLOCKS,
+                           out=out, err=err)
+
+
+def gate_selftest(trials: int = 10, quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """gate_selftest repeats A/A and injected-regression trials and prints false alarms and detections."""
+    from gobench import gate
+
+    return gate.selftest_main(trials, quick, out=out, err=err)
+
+
+# --- reports, comparison, history (issue 5) -------------------------------------------------
+# These read stored runs only; bad input (missing, truncated, foreign JSON, another schema) is a
+# StoreError whose message is printed with exit status 2, never a traceback.
+
+
+def report(run: str | None = None, root=None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """report rebuilds the charts, REPORT.md and REPORT.html of a stored run (default: latest)."""
+    from gobench import claims as claimsmod
+    from gobench import report as rep
+
+    root = root or store.RESULTS
+    try:
+        folder = store.resolve(run, root)
+        path = rep.write_report(folder, root)
+        doc = store.load_run(folder, root)
+    except store.StoreError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    verdicts = claimsmod.evaluate(doc, root / "escape.json")
+    width = max(len(v.id) for v in verdicts)
+    out.write("".join(f"{v.id.ljust(width)}  {v.verdict}\n" for v in verdicts))
+    out.write(f"\nwrote {path}\n  and {path.with_name(rep.REPORT_HTML)} (self-contained), charts in "
+              f"{folder / rep.CHART_DIR}\n")
+    return 0
+
+
+def compare(run_a: str, run_b: str, metrics: list[str] | None = None, markdown: bool = False, root=None,
+            out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """compare prints two runs side by side: medians, B/A and a Mann-Whitney test per benchmark and metric."""
+    from gobench import compare as cmp
+
+    root = root or store.RESULTS
+    try:
+        a, b = store.load_run(run_a, root), store.load_run(run_b, root)
+    except store.StoreError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    if not a.get("benchmarks") and not b.get("benchmarks"):
+        print("gobench: neither run has micro benchmarks (load runs are compared in their reports)", file=err)
+        return 2
+    out.write(cmp.render(cmp.compare(a, b, metrics or None), a, b, markdown))
+    return 0
+
+
+def history(metric: str = "ns_per_op", filter_: str | None = None, root=None, out: IO[str] = sys.stdout,
+            err: IO[str] = sys.stderr) -> int:
+    """history draws one metric of the matching benchmarks across all stored runs into results/history.png/svg."""
+    from gobench import charts, history as hist, summary as summ
+
+    root = root or store.RESULTS
+    try:
+        series, skipped, seen = hist.collect(metric, filter_, root)
+    except ValueError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    for s in skipped:
+        print(f"gobench: skipped: {s}", file=err)
+    if not series:
+        what = f"metric {metric!r}" + (f" for benchmarks matching {filter_!r}" if filter_ else "")
+        known = ", ".join(sorted(seen)) or "none (no readable runs)"
+        print(f"gobench: no stored run has {what}; metrics seen: {known}", file=err)
+        return 2
+    paths = charts.history_chart(series, metric, summ.unit_of(metric), root / "history")
+    for name, pts in sorted(series.items()):
+        first, last = pts[0]["median"], pts[-1]["median"]
+        change = f"{(last / first - 1) * 100:+.1f}%" if first else "-"
+        out.write(f"{name}: {len(pts)} runs, first {present.fmt_num(first)}, last {present.fmt_num(last)} "
+                  f"{summ.unit_of(metric)} ({change})\n")
+    out.write(f"wrote {', '.join(str(p) for p in paths)}\n")
+    return 0
+
+
 if __name__ == "__main__":
     print(json.dumps(parse_params(sys.argv[1:])))

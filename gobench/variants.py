@@ -39,6 +39,11 @@ VARIANTS: dict[str, Variant] = {
         Variant("arenas", "GOEXPERIMENT=arenas: enables the experimental arena package.", goexperiment="arenas"),
         Variant("nogreenteagc", "GOEXPERIMENT=nogreenteagc: the pre-1.26 garbage collector.",
                 goexperiment="nogreenteagc"),
+        # test-only: known regressions for the performance gate's self-test (gosrc/patterns/inject.go)
+        Variant("inject-slow", "Test-only: OrderItemNew creates every 5th item twice (about +20% time).",
+                tags=("gobench_inject_slow",), test_only=True),
+        Variant("inject-alloc", "Test-only: OrderItemNew makes one extra small allocation per item (+1 alloc/op).",
+                tags=("gobench_inject_alloc",), test_only=True),
     ]
 }
 

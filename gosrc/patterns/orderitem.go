@@ -54,6 +54,15 @@ func OrderItemNew(n int) {
 		it.fill(i)
 		acc += it.notional()
 		sinkItem = it
+		if injectSlow && i%5 == 0 { // test-only, compiled away by default (inject.go)
+			again := new(OrderItem)
+			again.fill(i)
+			acc += again.notional()
+			sinkItem = again
+		}
+		if injectAlloc { // test-only, compiled away by default (inject.go)
+			sinkBox = &injectBox{it}
+		}
 	}
 	sinkChecksum.Add(acc)
 }

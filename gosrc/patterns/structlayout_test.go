@@ -1,0 +1,88 @@
+package patterns
+
+import "testing"
+
+// The article's sizes hold on amd64: 48 B padded, 40 B packed.
+func TestStructLayoutSizes(t *testing.T) {
+	if TradeRequestPaddedBytes != 48 || TradeRequestPackedBytes != 40 {
+		t.Fatalf("padded %d B, packed %d B; want 48 and 40", TradeRequestPaddedBytes, TradeRequestPackedBytes)
+	}
+}
+
+func TestHeapSizeClass(t *testing.T) {
+	for _, c := range []struct{ size, want int }{
+		{1, 8}, {8, 8}, {9, 16}, {24, 24}, {33, 48}, {40, 48}, {48, 48}, {49, 64}, {2048, 2048}, {2049, 2304},
+	} {
+		if got := HeapSizeClass(c.size); got != c.want {
+			t.Errorf("HeapSizeClass(%d) = %d, want %d", c.size, got, c.want)
+		}
+	}
+}
+
+// One object per request for both layouts, and both are charged 48 bytes:
+// there is no 40-byte size class.
+func TestStructLayoutHeapCost(t *testing.T) {
+	const n = 1000
+	cases := []struct {
+		name      string
+		fn        func(int)
+		sizeof    uintptr
+		wantBytes float64
+	}{
+		{"padded", StructPadded, TradeRequestPaddedBytes, 48},
+		{"packed", StructPacked, TradeRequestPackedBytes, 48},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(20, func() { c.fn(n) }); got != n {
+				t.Fatalf("allocs per %d = %v, want %d", n, got, n)
+			}
+			got := heapBytesPerObject(n, func() { c.fn(n) })
+			if got != c.wantBytes || float64(HeapSizeClass(int(c.sizeof))) != got {
+				t.Fatalf("%d-byte struct costs %v B on the heap, want %v (HeapSizeClass says %d)",
+					c.sizeof, got, c.wantBytes, HeapSizeClass(int(c.sizeof)))
+			}
+		})
+	}
+}
+
+// Where packing does save memory: a slice of values.
+func TestStructLayoutSliceSaves(t *testing.T) {
+	const n = 1 << 16
+	padded := heapBytesPerObject(1, func() { sinkPaddedSlice = make([]TradeRequestPadded, n) })
+	packed := heapBytesPerObject(1, func() { sinkPackedSlice = make([]TradeRequestPacked, n) })
+	sinkPaddedSlice, sinkPackedSlice = nil, nil
+	if padded != 48*n || packed != 40*n {
+		t.Fatalf("slices of %d: padded %v B, packed %v B; want %d and %d", n, padded, packed, 48*n, 40*n)
+	}
+}
+
+var (
+	sinkPaddedSlice []TradeRequestPadded
+	sinkPackedSlice []TradeRequestPacked
+)
+
+func TestStructLayoutSameWork(t *testing.T) {
+	delta := func(fn func(int)) uint64 {
+		before := sinkChecksum.Load()
+		fn(777)
+		return sinkChecksum.Load() - before
+	}
+	if a, b := delta(StructPadded), delta(StructPacked); a != b || a == 0 {
+		t.Fatalf("padded checksum %d, packed %d", a, b)
+	}
+}
+
+// BenchmarkStructLayout has the harness's names: StructLayout/padded, /packed.
+func BenchmarkStructLayout(b *testing.B) {
+	b.Run("padded", func(b *testing.B) {
+		b.ReportAllocs()
+		StructPadded(b.N)
+		b.ReportMetric(float64(TradeRequestPaddedBytes), "sizeof-B")
+	})
+	b.Run("packed", func(b *testing.B) {
+		b.ReportAllocs()
+		StructPacked(b.N)
+		b.ReportMetric(float64(TradeRequestPackedBytes), "sizeof-B")
+	})
+}
