@@ -72,6 +72,14 @@ def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0,
 
 
 @task
+def escape(c: Context):
+    """Check escape-analysis expectations (go build -gcflags=-m=2); writes results/escape.json."""
+    from gobench import escape as esc
+
+    _exit(esc.main([]))
+
+
+@task
 def scenarios(c: Context):
     """List every scenario with its parameters."""
     from gobench import cli
@@ -103,7 +111,7 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
             "rounds": "measured rounds per scenario and session",
             "round-ms": "target duration of one round in ms",
             "sessions": "worker sessions pooled into the baseline (default 3); check repeats as many"})
-def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0,
+def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0,
              sessions: int = 0):
     """Record the performance gate's baseline: results/baseline/baseline.json (commit it)."""
     from gobench import cli
@@ -134,7 +142,7 @@ def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
 
     _exit(cli.gate_selftest(trials, quick))
 
-@task(help={"run": "run id or folder (default: the latest run)"}, positional=["run"])
+@task(help={"run": "run id or folder (default: the latest run)"})
 def report(c: Context, run: str = ""):
     """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""
     from gobench import cli
@@ -162,4 +170,4 @@ def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
     _exit(cli.history(metric, filter or None))
 
 
-ns = Collection(build, bench, crosscheck, load, scenarios, test, baseline, check, gate_selftest, report, compare, history)
+ns = Collection(build, bench, crosscheck, escape, load, scenarios, test, baseline, check, gate_selftest, report, compare, history)

@@ -205,8 +205,7 @@ def run_abba(base: Side, head: Side, filter_: str | None, settings: Settings, bl
     runs = []
     for role, src in (("base", base_source), ("head", head_source)):
         run = record(pool(sessions[role]), libs[role], settings, filter_, role, src, blocks)
-        run["gate"]["order"] = "lockstep ABBA rounds, blocks " + " ".join(
-            "AB" if b % 2 == 0 else "BA" for b in range(blocks))
+        run["gate"]["order"] = " ".join("AB" if b % 2 == 0 else "BA" for b in range(blocks))
         run["wall_s"] = wall
         runs.append(run)
     return runs[0], runs[1]

@@ -33,6 +33,7 @@ from gobench.protocol import FFI_NAME
 DPI = 110
 STYLE = {
     "svg.fonttype": "none",  # keep text as <text> in SVG: smaller, searchable, crisp
+    "svg.hashsalt": "gobench",  # stable element ids: the same data gives the same SVG bytes
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.spines.top": False,
@@ -116,8 +117,11 @@ def _fmt(v: float) -> str:
 
 
 def _log_axis(axis) -> None:
-    """_log_axis puts 1-2-5 ticks with plain labels on a log-scaled axis (no 2x10^1 labels)."""
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    """_log_axis puts plain labels on a log-scaled axis (no 2x10^1): 1-2-5 ticks over up to three decades,
+    powers of ten over more. Call it after plotting, when the axis knows its range."""
+    lo, hi = axis.get_view_interval()
+    wide = lo > 0 and hi / lo > 1000
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
 
@@ -163,8 +167,22 @@ def families(run: dict) -> list[str]:
     return out
 
 
+def _time_scale(values: list) -> tuple[float, str]:
+    """_time_scale picks ns, µs or ms for a panel of ns values, so ticks stay short."""
+    top = max((v for v in values if v is not None), default=0)
+    if top >= 1e6:
+        return 1e6, "ms"
+    if top >= 1e4:
+        return 1e3, "µs"
+    return 1.0, "ns"
+
+
 def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
-    """family_chart draws a family's variants side by side: ns/op, allocs/op, B/op, GCs per 1k ops, with 95% CIs."""
+    """family_chart draws a family's variants side by side: ns/op, allocs/op, B/op, GCs per 1k ops, with 95% CIs.
+
+    Up to three variants the four panels stand in a row; with more, in a 2x2
+    grid so that the bars keep a readable width.
+    """
     bs = [b for b in run.get("benchmarks") or [] if (b.get("family") or b["name"].split("/")[0]) == family
           and b["name"] != FFI_NAME]
     if not bs or not any((b.get("summary") or {}).get("ns_per_op") for b in bs):
@@ -172,14 +190,28 @@ def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
     labels = [_bench_label(b) for b in bs]
     notes = ["no data" if b.get("status", "ok") == "ok" else str(b.get("status")) for b in bs]
     colors = [COLORS[i % len(COLORS)] for i in range(len(bs))]
-    width = max(9.0, 1.2 * len(FAMILY_PANELS) * max(2, len(bs)) * 0.75)
+    grid = len(bs) > 3
     with matplotlib.rc_context(STYLE):
-        fig = _figure(width, 3.3)
-        axes = fig.subplots(1, len(FAMILY_PANELS))
-        for ax, (metric, ylabel) in zip(axes, FAMILY_PANELS):
+        if grid:
+            fig = _figure(max(8.0, 1.0 * len(bs) * 2 + 1.5), 6.4)
+            axes = fig.subplots(2, 2).ravel()
+        else:
+            fig = _figure(10.0, 3.4)
+            axes = fig.subplots(1, len(FAMILY_PANELS))
+        for ax, (metric, title) in zip(axes, FAMILY_PANELS):
             trip = [_median_ci((b.get("summary") or {}).get(metric)) for b in bs]
+            scale = 1.0
+            if metric == "ns_per_op":
+                scale, unit = _time_scale([t[0] for t in trip])
+                title = f"{unit}/op"
+            trip = [tuple(None if x is None else x / scale for x in t) for t in trip]
             _bars(ax, labels, [t[0] for t in trip], [t[1] for t in trip], [t[2] for t in trip], colors, "", notes)
-            ax.set_title(ylabel)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
+            if not any(t[0] for t in trip):  # all zero (or missing): say so instead of an empty +-0.06 axis
+                ax.set_ylim(0, 1)
+                ax.set_yticks([0])
+                ax.text(0.5, 0.5, "0 for every variant", transform=ax.transAxes, ha="center", color="0.4")
+            ax.set_title(title)
         rounds = sorted({(b.get("summary") or {}).get("ns_per_op", {}).get("n", 0) for b in bs} - {0})
         fig.suptitle(f"{family}: median per variant, error bars = 95% CI of the median "
                      f"({'/'.join(map(str, rounds)) or '?'} rounds)", fontsize=10)
@@ -250,7 +282,7 @@ def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
         if not series:
             continue
         with matplotlib.rc_context(STYLE):
-            fig = _figure(7.5, 4.2)
+            fig = _figure(7.5, 4.4 + 0.2 * math.ceil(len(series) / 3))
             ax = fig.subplots()
             for i, (lab, pts) in enumerate(series):
                 ax.plot([_pct_to_x(p) for p, _ in pts], [v / 1e3 for _, v in pts], marker="." if len(pts) < 8 else None,
@@ -264,7 +296,7 @@ def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
             ax.set_xlabel("percentile (tail stretched: each tick is 10x rarer)")
             ax.set_ylabel("request latency (µs, log scale)")
             ax.set_title("Latency spectrum" + ("" if group == "plain" else f": {group} sweep"))
-            ax.legend(loc="upper left", ncols=1 if len(series) < 6 else 2)
+            fig.legend(loc="outside lower center", ncols=min(3, len(series)))
         paths += _save(fig, outdir, f"latency-{slug(group)}")
     return paths
 
@@ -274,11 +306,12 @@ def stw_chart(run: dict, outdir: Path) -> list[Path]:
     paths = []
     for group, es in _groups(run).items():
         series = [(loadview.label(e), loadview.stw_buckets(e)) for e in es]
+        quiet = [lab for lab, bs in series if not bs]
         series = [(lab, bs) for lab, bs in series if bs]
         if not series:
             continue
         with matplotlib.rc_context(STYLE):
-            fig = _figure(7.5, 4.0)
+            fig = _figure(7.5, 4.2 + 0.2 * math.ceil((len(series) + bool(quiet)) / 3))
             ax = fig.subplots()
             for i, (lab, bs) in enumerate(series):
                 total = sum(c for _, _, c in bs)
@@ -291,8 +324,10 @@ def stw_chart(run: dict, outdir: Path) -> list[Path]:
             ax.set_xlabel("stop-the-world pause (µs, log scale; runtime buckets, 4 per power of two)")
             ax.set_ylabel("share of pauses (%)")
             ax.set_ylim(bottom=0)
+            if quiet:  # a run without GC is a result too: name it rather than drop it
+                ax.plot([], [], " ", label=f"no pause: {', '.join(quiet)}")
             ax.set_title("GC stop-the-world pauses" + ("" if group == "plain" else f": {group} sweep"))
-            ax.legend(loc="upper right")
+            fig.legend(loc="outside lower center", ncols=min(3, len(series) + bool(quiet)))
         paths += _save(fig, outdir, f"stw-{slug(group)}")
     return paths
 
@@ -350,7 +385,13 @@ def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
                     ax.plot([off_x], [fn(off[kind])], marker="D", ls="none", color=COLORS[i % len(COLORS)],
                             label=f"{kind}, GOGC=off" if ax is axes[0] else None)
             ax.set_ylabel(ylabel)
-            ax.set_ylim(bottom=0)
+            ys = [y for line in ax.get_lines() for y in line.get_ydata() if y > 0]
+            if ys and max(ys) / min(ys) > 20:  # GOGC=off next to GOGC=50: a linear axis flattens the sweep
+                ax.set_yscale("log")
+                _log_axis(ax.yaxis)
+                ax.set_ylabel(ylabel.replace(")", ", log scale)"))
+            else:
+                ax.set_ylim(bottom=0)
         axes[0].legend(loc="upper left")
         ticks = gogcs + ([off_x] if off else [])
         axes[-1].set_xscale("log", base=2)

@@ -250,9 +250,9 @@ def _compare_part(spec: dict, mb, mo, significant: bool | None, how: str, tol: d
         return Part(NOT_MEASURABLE, f"{measured} ({how})", claimed,
                     f"too few rounds for a 95% test ({how}); need at least {MIN_ROUNDS_FOR_P} a side")
     if not significant:
-        return Part(REFUTED, f"{measured} ({how})", claimed, "no significant difference")
+        return Part(REFUTED, f"{measured} ({how})", claimed, f"no significant difference: {measured}")
     if not improved:
-        return Part(REFUTED, f"{measured} ({how})", claimed, "the difference goes the other way")
+        return Part(REFUTED, f"{measured} ({how})", claimed, f"the difference goes the other way: {measured}")
     kind, r, rc = _magnitude(spec, mb, mo, tol)
     return Part(kind, f"{measured}, {ratio_text(r)} ({how})", f"{claimed}, {ratio_text(rc)}")
 
@@ -309,7 +309,12 @@ def eval_micro(c: dict, run: dict, tol: dict, exact: bool = False, **_) -> Verdi
         part = _compare_part(spec, mb, mo, sig, how, tol, exact=exact)
         part.measured = f"{spec['metric']}: {part.measured}"
         parts.append(part)
-    return _combine(c, parts, extra=f"{bb['name']} vs {bo['name']}")
+    extra = [f"{bb['name']} vs {bo['name']}"]
+    for spec in d.get("context") or []:  # shown beside, not deciding
+        vb, vo = _values(run, bb, spec["metric"])[0], _values(run, bo, spec["metric"])[0]
+        if vb is not None or vo is not None:
+            extra.append(f"{spec['metric']}: {_pair(vb, vo, spec.get('unit', ''))}")
+    return _combine(c, parts, extra="; ".join(extra))
 
 
 def _load_value(e: dict, path: str) -> float | None:
@@ -431,6 +436,14 @@ def eval_snapshot(c: dict, run: dict, tol: dict, **_) -> Verdict:
     sig, how = _significance(ab, ao, sb, so)
     part = _compare_part(spec, mb, mo, sig, how, tol)
     ms = lambda mbps: (d["claimed_bytes"] / mb_bytes / mbps * 1e3) if mbps else None  # noqa: E731
+    ns_op = _values(run, bo, "ns_per_op")[0]
+    size = mo * mb_bytes * ns_op / 1e9 if mo and ns_op else None  # bytes one op persists
+    notes = []
+    if size and size < d["claimed_bytes"] / 10:
+        notes.append(f"The snapshot measured here is {num(size / 1e6)} MB, not {num(d['claimed_bytes'] / 1e9)} GB: it "
+                     "may sit in CPU caches, so the MB/s here (memcpy's included) are upper bounds for a 1 GB "
+                     "snapshot, which makes the implausibility argument conservative. Larger: "
+                     "`invoke bench --filter '^Snapshot/' --param Snapshot/mmap:records=N` (per variant).")
     measured = (f"{bb['name']} {num(mb, 'MB/s')} ({num(ms(mb), 'ms')} per GB) vs {bo['name']} {num(mo, 'MB/s')} "
                 f"({num(ms(mo), 'ms')} per GB), {ratio_text(mo / mb if mb else None)} ({how}); {arith}")
     db, do = (find_benchmark(run, d[k]) if d.get(k) else None for k in ("durable_baseline", "durable_optimized"))
@@ -446,13 +459,13 @@ def eval_snapshot(c: dict, run: dict, tol: dict, **_) -> Verdict:
                    f"claimed {num(d['claimed_baseline_ms'])} ms -> {num(d['claimed_optimized_ms'])} ms"
                    + (f"; {num(implied_opt / 1e3)} GB/s is physically implausible next to memcpy's "
                       f"{num(bound_mb / 1e3)} GB/s" if implausible else "") + ")")
-        return _verdict(c, measured, MAGNITUDE, verdict)
+        return _verdict(c, measured, MAGNITUDE, verdict, notes)
     if part.kind == REFUTED:
         return _verdict(c, measured, REFUTED, f"refuted ({part.why}"
-                        + ("; the claimed times are also physically implausible" if implausible else "") + ")")
+                        + ("; the claimed times are also physically implausible" if implausible else "") + ")", notes)
     if part.kind == NOT_MEASURABLE:
-        return _verdict(c, measured, NOT_MEASURABLE, f"not measurable here ({part.why})")
-    return _verdict(c, measured, HOLDS, "holds")
+        return _verdict(c, measured, NOT_MEASURABLE, f"not measurable here ({part.why})", notes)
+    return _verdict(c, measured, HOLDS, "holds", notes)
 
 
 def _is_adaptive(e: dict) -> bool:

@@ -49,7 +49,8 @@ class Row:
             return "~"
         if self.ratio is None:
             return "from 0" if (self.b.get("median") or 0) else "="
-        return f"{(self.ratio - 1) * 100:+.1f}%"
+        d = (self.ratio - 1) * 100
+        return f"{d:+.1f}%" if abs(d) >= 1 else f"{d:+.2g}%"  # a tiny but significant change stays visible
 
 
 def _key(b: dict) -> str:

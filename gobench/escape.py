@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Sequence
 
-from gobench import toolchain
+from gobench import atomic, toolchain
 from gobench.errors import BuildError, ToolchainError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,17 +354,9 @@ def table(results: Sequence[Result]) -> str:
 
 
 def write_json(results: Sequence[Result], path: Path, go_version: str = "") -> None:
-    """write_json writes the results atomically (a temporary file, then os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"go_version": go_version, "package": PACKAGE, "flags": "-gcflags=-m=2",
-           "all_hold": all(r.holds for r in results), "results": [r.as_dict() for r in results]}
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(doc, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """write_json writes the results atomically (a temporary file in the same folder, then os.replace)."""
+    atomic.write_json(path, {"go_version": go_version, "package": PACKAGE, "flags": "-gcflags=-m=2",
+                             "all_hold": all(r.holds for r in results), "results": [r.as_dict() for r in results]})
 
 
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None) -> int:

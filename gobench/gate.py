@@ -33,7 +33,10 @@ How a metric is judged depends on what kind of number it is.
   fires on a 2% shift with enough rounds; effect size alone fires on noise.
   Both are needed. For ns/op measured in lockstep (``--against``) the ratio
   is the median of the ratios of rounds run next to each other, which cancels
-  the load they shared; otherwise it is the ratio of the medians.
+  the load they shared; otherwise it is the ratio of the medians, and (c)
+  sides measured at different times (against a baseline) must also differ
+  by more than their session-to-session noise: every session of one side
+  beyond every session of the other by the minimum effect (see _separated).
 * When the baseline was recorded on another machine (cpu_model, cpu_count
   or hostname differ), timing and GC numbers are compared and shown but do
   not fail the check unless ``strict_timing`` is set: a CI runner is a
@@ -186,6 +189,8 @@ class Comparison:
     n_base: int = 0
     n_head: int = 0
     paired: bool = False  # ratio is the median of paired round ratios (lockstep), not a ratio of medians
+    sessions_base: list[float] | None = None  # per-session medians, when the sides ran at different times
+    sessions_head: list[float] | None = None
     note: str = ""
 
     @property
@@ -323,6 +328,9 @@ def compare(base: dict, head: dict, config: Config | None = None, timing_gated: 
             eff, _ = cfg.for_scenario(name, metric)
             c = _statistical(name, metric, bv.get(metric, []), hv.get(metric, []), eff, cfg, timing_gated,
                              pairs if metric in PAIRED_EFFECT else None)
+            if pairs is None:  # sides measured at different times: keep each session's median
+                c.sessions_base = _session_medians(b["rounds"], metric)
+                c.sessions_head = _session_medians(h["rounds"], metric)
             comps.append(c)
             if c.p is not None and not math.isnan(c.p):
                 stat.append(c)
@@ -397,10 +405,43 @@ def _statistical(name: str, metric: str, a: list[float], b: list[float], eff: fl
     return c
 
 
+def _session_medians(rounds: list[dict], metric: str) -> list[float]:
+    fn = summary.METRICS[metric][0]
+    per: dict = {}
+    for r in rounds:
+        if r.get("n"):
+            per.setdefault(r.get("session", 0), []).append(fn(r))
+    return [median(v) for v in per.values()]
+
+
+def _separated(c: Comparison, up: float) -> str:
+    """_separated explains why a time-separated difference is not trusted ("" when it is).
+
+    Sides measured minutes apart share no noise: on the busy VM whole sessions
+    of the same library differed by 40%, and rounds of one session are not
+    independent, so the U test over rounds is overconfident. A difference
+    counts only if it is larger than the session-to-session noise: every
+    session of one side beyond every session of the other by the minimum effect.
+    """
+    sb, sh = c.sessions_base or [], c.sessions_head or []
+    if len(sb) < 2 or len(sh) < 2:
+        return ("one session on a side: a difference across time cannot be told from load; "
+                "record the baseline with --sessions 2 or more")
+    if c.ratio > 1 and min(sh) > max(sb) * up:
+        return ""
+    if c.ratio < 1 and max(sh) * up < min(sb):
+        return ""
+    return (f"sessions overlap (base {', '.join(f'{x:.3g}' for x in sb)}; head "
+            f"{', '.join(f'{x:.3g}' for x in sh)}): within session-to-session noise")
+
+
 def _judge(c: Comparison, cfg: Config) -> None:
     sig = c.p_holm is not None and c.p_holm < cfg.alpha
     up, down = 1 + c.min_effect, 1 / (1 + c.min_effect)
-    if sig and c.ratio > up:
+    why = _separated(c, up) if c.sessions_base is not None and sig and (c.ratio > up or c.ratio < down) else ""
+    if why:
+        c.note = "significant and beyond the minimum effect, but " + why
+    elif sig and c.ratio > up:
         c.verdict = "regression"
     elif sig and c.ratio < down:
         c.verdict = "improvement"
@@ -586,14 +627,26 @@ def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick:
     side = abrun.build_side(list(doc["builds"]), out=out)
     head = abrun.run_sessions(side, filter_ or base_filter, st, int(doc.get("sessions") or 1), {"ref": "working tree"},
                               out)
+    decision, base_run = judge_baseline(doc, head, cfg, strict_timing, narrowed=bool(filter_))
+    decision.info.update(settings=st.as_dict(), sessions=doc.get("sessions"), builds=doc["builds"])
+    return decision, {"base": base_run, "head": head}
+
+
+def judge_baseline(doc: dict, head: dict, cfg: Config | None = None, strict_timing: bool = False,
+                   narrowed: bool = False) -> tuple[Decision, dict]:
+    """judge_baseline compares a fresh run with a baseline document; returns (Decision, the base run used).
+
+    Timing is gated only when the baseline is from this machine (or ``strict_timing``).
+    ``narrowed``: the check ran a narrower filter, so base scenarios it did not select are dropped.
+    """
     same, diffs = same_machine(doc["machine"], head["machine"])
     base_run = doc["run"]
-    if filter_:  # only what the narrower filter selected is expected
+    if narrowed:
         names = {b["name"] for b in head["benchmarks"]}
         base_run = {**base_run, "benchmarks": [b for b in base_run["benchmarks"] if b["name"] in names]}
+    commit = ((base_run.get("machine") or {}).get("git") or {}).get("commit") or "?"
     decision = compare(base_run, head, cfg, timing_gated=same or strict_timing, mode="baseline",
-                       base_label=f"baseline {doc['created']} ({(base_run['machine'].get('git') or {}).get('commit', '?')[:8]})",
-                       head_label="working tree")
+                       base_label=f"baseline {doc.get('created', '?')} ({commit[:8]})", head_label="working tree")
     decision.same_machine = same
     if not same:
         decision.warnings.insert(0, "baseline recorded on another machine (" + "; ".join(diffs) + "): timing and GC "
@@ -602,8 +655,7 @@ def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick:
     bgo, hgo = (base_run.get("toolchain") or {}).get("version"), (head.get("toolchain") or {}).get("version")
     if bgo != hgo:
         decision.warnings.append(f"Go toolchain differs: baseline {bgo}, now {hgo}")
-    decision.info.update(settings=st.as_dict(), sessions=doc.get("sessions"), builds=doc["builds"])
-    return decision, {"base": base_run, "head": head}
+    return decision, base_run
 
 
 def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, builds: list[str], cfg: Config,

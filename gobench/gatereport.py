@@ -40,7 +40,7 @@ def _rule(c) -> str:
     if c.kind == "deterministic":
         return "exact-ish: " + c.note
     if c.kind == "statistical":
-        rule = f"U test (Holm) and >{c.min_effect:.0%}"
+        rule = f"U test (Holm) and >{c.min_effect:.0%}" + (" (paired rounds)" if c.paired else "")
         return rule + (f"; {c.note}" if c.note else "")
     return c.note
 
@@ -71,7 +71,7 @@ def markdown(d) -> str:
     if st:
         how = f"{st.get('rounds')} rounds x {st.get('round_ms'):g} ms"
         if info.get("blocks"):
-            how += f" per session, {info['blocks']} ABBA blocks ({info.get('order', '')})"
+            how += f" a side per block, {info['blocks']} lockstep blocks, rounds alternating ABBA ({info.get('order', '')})"
         elif info.get("sessions"):
             how += f" per session, {info['sessions']} sessions per side"
         out.append(f"- settings: {how}; wall time {info.get('wall_s', '?')} s")
@@ -79,7 +79,9 @@ def markdown(d) -> str:
     out.append(f"- rules: allocs/op +{cfg.get('allocs_abs_tol')} max; B/op +{(cfg.get('bytes_rel_tol') or 0) * 100:g}% "
                f"(at least {cfg.get('bytes_abs_tol')} B) max; ns/op and GCs/1k ops: Mann-Whitney U significant at "
                f"{cfg.get('alpha')} after Holm AND median change beyond the minimum effect "
-               f"({(cfg.get('min_effect') or 0) * 100:g}% unless configured per scenario)")
+               f"({(cfg.get('min_effect') or 0) * 100:g}%"
+               + "".join(f", {k} {v * 100:g}%" for k, v in (cfg.get("metric_min_effect") or {}).items())
+               + ", unless configured per scenario)")
     out.append(f"- timing gated: {'yes' if d.timing_gated else 'no (shown only)'}")
     for w in d.warnings:
         out += ["", f"> **warning:** {w}"]

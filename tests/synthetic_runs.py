@@ -96,7 +96,8 @@ def _stw_buckets(median_ns: float, count: int, seed: int) -> list[dict]:
 def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, achieved: float, target: float = 2000,
                kept_up: bool = True, sweep: str | None = None, point: dict | None = None, heap: float = 8e6,
                gc_cpu: float = 0.02, seed: int = 1, label: str | None = None, timeline: list | None = None,
-               build: str = "default", gomaxprocs: int = 2, gogc: int = 100) -> dict:
+               build: str = "default", gomaxprocs: int = 2, gogc: int = 100, mode: str = "open") -> dict:
+    """load_entry is one entry shaped as gobench/loadrun.py stores the Go generator's reply (gosrc/load Result)."""
     cycles = gc_per_min / 6  # 10 s runs
     stw_count = int(round(cycles * 2))
     lb = _latency_buckets(p50_ns, 0.6, 4000, seed)
@@ -105,45 +106,58 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
     pct = {p: loadview.percentile_from_buckets(lb, p) for p in (50, 90, 99, 99.9, 99.99)}
     sp = lambda p: loadview.percentile_from_buckets(sb, p) or 0.0  # noqa: E731
     return {
-        "label": label or kind + ("" if not point else "@" + ",".join(f"{k}={v}" for k, v in point.items())),
-        "kind": kind, "build": build, "env": {}, "sweep": sweep, "point": point, "status": "ok", "error": None,
+        "label": label or kind + ("" if not point else " " + ",".join(f"{k.upper()}={v}" for k, v in point.items())),
+        "kind": kind, "build": build, "env": {}, "sweep": sweep, "point": point or {}, "mode": mode, "status": "ok",
+        "error": None,
         "result": {
-            "config": {"kind": kind, "rate": target, "duration_s": 10, "workers": 2},
-            "go_version": "go1.27.3", "gomaxprocs": gomaxprocs, "gogc": gogc,
-            "latency": {"count": 4000, "p50": pct[50], "p90": pct[90], "p99": pct[99], "p999": pct[99.9],
-                        "p9999": pct[99.99], "max": lb[-1]["hi_ns"], "mean": p50_ns * 1.2, "buckets": lb},
-            "rate": {"target": target, "achieved": achieved, "kept_up": kept_up, "backlog": 0 if kept_up else 500},
+            "kind": kind, "params": {"items": 8}, "mode": mode, "workers": 2,
+            "go_version": "go1.27.3", "goexperiment": "", "gomaxprocs": gomaxprocs, "num_cpu": 2, "gogc": gogc,
+            "gogc_end": gogc if not timeline else timeline[-1]["gogc"],
+            "latency": {"measured_from": "scheduled", "count": 4000, "min_ns": lb[0]["lo_ns"], "p50_ns": pct[50],
+                        "p90_ns": pct[90], "p99_ns": pct[99], "p999_ns": pct[99.9], "p9999_ns": pct[99.99],
+                        "max_ns": lb[-1]["hi_ns"], "mean_ns": p50_ns * 1.2, "sub_buckets_per_octave": 128,
+                        "buckets": lb},
+            "rate": {"mode": mode, "target_per_s": target if mode == "open" else 0, "achieved_per_s": achieved,
+                     "kept_up": kept_up, "backlog": 0 if kept_up else 500, "window_s": 10.0},
             "gc": {"interval_s": 10.0, "cycles": cycles, "cycles_per_min": gc_per_min, "stw_count": stw_count,
                    "stw_p50_ns": sp(50), "stw_p99_ns": sp(99), "stw_max_ns": sb[-1]["hi_ns"] if sb else 0.0,
+                   "stw_total_ns": sum((b["lo_ns"] + b["hi_ns"]) / 2 * b["count"] for b in sb),
                    "stw_buckets": sb, "gc_cpu_fraction": gc_cpu, "peak_heap_bytes": heap,
                    "alloc_bytes_per_s": 5e7},
-            "controller": {"gogc_timeline": timeline} if timeline else None,
+            "controller": {"enabled": bool(timeline), "interval_ms": 5000, "gogc_start": gogc,
+                           "gogc_timeline": timeline or []},
+            "wall_s": 12.0, "warnings": [],
         },
     }
 
 
 def load_section() -> list[dict]:
-    """load_section has plain runs for C2-C5, a GOGC, a GOMAXPROCS and a controller sweep."""
+    """load_section has plain runs for C2-C5, a GOGC, a GOMAXPROCS and a controller sweep (as loadrun.plan)."""
     out = [
         load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=40_000, achieved=2000, seed=1),
         load_entry("order-pool", p50_ns=18_000, gc_per_min=30, stw_ns=40_000, achieved=2000, seed=2),
-        load_entry("trade-heap", p50_ns=60_000, gc_per_min=220, stw_ns=50_000, achieved=9000, target=40000,
+        load_entry("tradecontext-heap", p50_ns=60_000, gc_per_min=220, stw_ns=50_000, achieved=9000, target=40000,
                    kept_up=False, seed=3),
-        load_entry("trade-arena", p50_ns=30_000, gc_per_min=12, stw_ns=50_000, achieved=15000, target=40000,
-                   kept_up=False, seed=4, build="default"),
+        load_entry("tradecontext-slab", p50_ns=30_000, gc_per_min=12, stw_ns=50_000, achieved=15000, target=40000,
+                   kept_up=False, seed=4),
     ]
-    for i, g in enumerate((50, 100, 200, 400)):
-        out.append(load_entry("order-new", p50_ns=20_000 + 2000 * i, gc_per_min=360 / (g / 50), stw_ns=40_000,
-                              achieved=2000, sweep="gogc", point={"gogc": g}, heap=4e6 * g / 50,
-                              gc_cpu=0.08 / (g / 50), seed=10 + i, gogc=g))
+    for i, g in enumerate(("50", "100", "200", "400")):
+        out.append(load_entry("order-new", p50_ns=20_000 + 2000 * i, gc_per_min=360 / (int(g) / 50), stw_ns=40_000,
+                              achieved=2000, sweep="gogc", point={"gogc": g}, heap=4e6 * int(g) / 50,
+                              gc_cpu=0.08 / (int(g) / 50), seed=10 + i, gogc=int(g)))
+    out.append(load_entry("order-new", p50_ns=19_000, gc_per_min=0, stw_ns=0, achieved=2000, sweep="gogc",
+                          point={"gogc": "off", "gomemlimit": 1 << 30}, heap=9e8, gc_cpu=0.0, seed=15, gogc=-1))
     for p, stw in ((1, 90_000), (2, 40_000), (4, 60_000)):
         out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=stw, achieved=2000,
-                              sweep="gomaxprocs", point={"gomaxprocs": p}, seed=20 + p, gomaxprocs=p))
-    out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=120, stw_ns=40_000, achieved=2000,
-                          sweep="controller", point={"controller": "adaptive"}, seed=30,
-                          timeline=[{"t_s": 5 * i, "gogc": 100 if i == 0 else 150} for i in range(3)]))
+                              sweep="gomaxprocs", point={"gomaxprocs": p, "oversubscribed": p > 2, "cores": 2},
+                              seed=20 + p, gomaxprocs=p))
     out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=40_000, achieved=2000,
-                          sweep="controller", point={"controller": "off", "gogc": 100}, seed=31))
+                          sweep="controller", point={"controller": "fixed GOGC=100"}, seed=31,
+                          label="order-new GOGC=100 fixed"))
+    out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=120, stw_ns=40_000, achieved=2000,
+                          sweep="controller", point={"controller": "adaptive"}, seed=30, label="order-new adaptive GOGC",
+                          timeline=[{"t_ms": 5000 * (i + 1), "qps": 2000, "p99_ms": 0.08, "count": 10000,
+                                     "gogc_formula": 150, "gogc": 150, "applied": True} for i in range(2)]))
     return out
 
 

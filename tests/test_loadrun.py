@@ -43,3 +43,18 @@ def test_gc_and_controller_sweeps():
     assert [p.build for p in loadrun.plan(["order-new"], "gc")] == ["default", "nogreenteagc"]
     ctl = loadrun.plan(["order-new"], "controller")
     assert [p.controller for p in ctl] == [False, True]
+
+
+def test_short_load_run_end_to_end():
+    run = loadrun.run(["order-new", "order-pool"], rate=2000, duration_s=1, warmup_s=0.2, out=io.StringIO())
+    by = {e["kind"]: e for e in run["load"]}
+    for kind, e in by.items():
+        assert e["status"] == "ok", e
+        lat, gc = e["result"]["latency"], e["result"]["gc"]
+        assert lat["count"] > 0
+        assert lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"] <= lat["max_ns"]
+        assert sum(b["count"] for b in lat["buckets"]) == lat["count"] - lat.get("underflow", 0) - lat.get("overflow", 0)
+    # allocation counts are exact: 8 OrderItems per order with new(), none from the pool
+    assert by["order-new"]["result"]["gc"]["alloc_objects"] >= 8 * by["order-new"]["result"]["latency"]["count"]
+    assert by["order-pool"]["result"]["gc"]["alloc_objects"] < by["order-pool"]["result"]["latency"]["count"]
+    assert "rate" in loadrun.table(run).splitlines()[0] or "req/s" in loadrun.table(run)

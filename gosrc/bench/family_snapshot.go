@@ -7,17 +7,6 @@ import (
 	"gobench/patterns"
 )
 
-// A Verifier is an Instance whose output can be checked after a round,
-// outside the timed region: a snapshot read back from its file.
-//
-// Note: RunRound does not call Verify yet. Until it does, snapshotInstance
-// verifies from Report and, on a mismatch, panics (RunRound's caller
-// recovers it into an error), because Report can only return numbers and a
-// corrupt snapshot must never produce one. Verify is idempotent per round,
-// so wiring it into RunRound (before Report) changes nothing else.
-type Verifier interface {
-	Verify() error
-}
 
 // persister is what the Snapshot and SnapshotTick families have in common.
 type persister interface {
@@ -63,7 +52,7 @@ func (s *snapshotInstance) Verify() error {
 
 func (s *snapshotInstance) Report(n int, elapsed time.Duration) []float64 {
 	if err := s.Verify(); err != nil {
-		panic(err) // see Verifier: a corrupt snapshot must not yield numbers
+		panic(err) // RunRound verified already; this is a fallback: a corrupt snapshot must not yield numbers
 	}
 	mbps := s.bytesPerOp * float64(n) / elapsed.Seconds() / 1e6
 	out := []float64{mbps, float64(s.minflt) / float64(n), float64(s.majflt) / float64(n), s.durable}

@@ -70,6 +70,11 @@ func RunRound(inst Instance, n int, rd *Reader) (res Result, err error) {
 	}
 	runtime.ReadMemStats(&rd.ms)
 	rd.ReadInto(a)
+	if v, ok := inst.(Verifier); ok {
+		if err := v.Verify(); err != nil {
+			return res, fmt.Errorf("verification after the round failed: %w", err)
+		}
+	}
 	before, mid, after := *b, *m, *a
 
 	res.N = int64(n)

@@ -12,6 +12,7 @@ import (
 // scenario allocates is counted to within runtime noise (the GC itself and a
 // sync.Pool re-creating its per-P array after a cycle allocate a few objects).
 func TestRoundCountsAllocations(t *testing.T) {
+	skipUnderRace(t)
 	rd := NewReader()
 	cases := []struct {
 		name       string

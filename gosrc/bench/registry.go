@@ -46,6 +46,13 @@ type Reporter interface {
 	Report(n int, elapsed time.Duration) []float64
 }
 
+// A Verifier is an Instance whose output is checked after each round,
+// outside the timed region (a snapshot is read back from its file). A
+// failed check makes the round an error: wrong output never yields numbers.
+type Verifier interface {
+	Verify() error
+}
+
 // A Scenario is one variant of one family, e.g. OrderItem/pool.
 type Scenario struct {
 	Family  string   `json:"family"`

@@ -11,6 +11,7 @@ var (
 // What each C13 function allocates per call; the compiler's messages for the
 // same functions are checked by `invoke escape` (tests/test_escape.py).
 func TestEscapeAllocs(t *testing.T) {
+	skipUnderRace(t)
 	cases := []struct {
 		name string
 		fn   func()

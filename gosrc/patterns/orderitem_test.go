@@ -13,6 +13,7 @@ func TestOrderItemSize(t *testing.T) {
 }
 
 func TestOrderItemAllocs(t *testing.T) {
+	skipUnderRace(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a GC would empty the pool
 	p := NewOrderItemPool()
 	p.Run(1) // warm: one New
@@ -34,6 +35,7 @@ func TestOrderItemAllocs(t *testing.T) {
 }
 
 func TestOrderItemPoolReusesAndClears(t *testing.T) {
+	skipUnderRace(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	p := NewOrderItemPool()
 	p.Run(1000)

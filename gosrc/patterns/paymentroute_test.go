@@ -25,6 +25,7 @@ func TestPaymentRouteKeysMatch(t *testing.T) {
 // The interface version allocates three objects per payment: the boxed
 // method, the boxed float64 and the Sprintf result; the concrete one none.
 func TestPaymentRouteAllocs(t *testing.T) {
+	skipUnderRace(t)
 	const n = 60
 	cases := []struct {
 		name string

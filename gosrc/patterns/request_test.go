@@ -6,6 +6,7 @@ import (
 )
 
 func TestOrderAllocs(t *testing.T) {
+	skipUnderRace(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a GC would empty the pool
 	p := NewOrderItemPool()
 	p.Order(0, MaxOrderItems) // warm: fill the pool

@@ -24,11 +24,12 @@ import (
 // mmap. memcpy copies the encoded bytes between two buffers in memory: the
 // physical bound for moving that many bytes once on this machine.
 //
-// Its claim, 1 GB in 1.7 ms, needs about 600 GB/s: some 30 times the memory
-// bandwidth of a server; memcpy shows the real bound. A fresh mapping also
-// pays a page fault per 4 KiB page the first time it is written, and after
-// every msync(MS_SYNC) or background writeback, which write() does not
-// (minflt_per_op shows it).
+// Its claim, 1 GB in 1.7 ms, needs about 590 GB/s, 30 to 100 times what one
+// core can copy; memcpy measures the real bound on this machine. A mapping
+// also pays page faults that write() does not (minflt_per_op): the first
+// time it is written (one per 4 KiB page, fewer on kernels that map large
+// page-cache folios at once), and one per 4 KiB page again after every
+// msync(MS_SYNC) or background writeback, which write-protects clean pages.
 //
 // When mmap does not pay: when the snapshot must be durable (msync MS_SYNC
 // costs what fdatasync costs, plus the re-faults); when the file is written

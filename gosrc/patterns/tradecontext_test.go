@@ -45,6 +45,7 @@ func TestTradeContextHeapBytes(t *testing.T) {
 }
 
 func TestTradeContextAllocs(t *testing.T) {
+	skipUnderRace(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a GC would empty the pool
 	p := NewTradeContextPool()
 	p.Run(1) // warm: one New
@@ -124,6 +125,7 @@ func TestTradeSlabWrapsAndResets(t *testing.T) {
 }
 
 func TestTradeContextPoolClears(t *testing.T) {
+	skipUnderRace(t)
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	p := NewTradeContextPool()
 	p.Run(1000)

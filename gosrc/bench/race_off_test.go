@@ -1,0 +1,7 @@
+//go:build !race
+
+package bench
+
+import "testing"
+
+func skipUnderRace(t *testing.T) { t.Helper() }

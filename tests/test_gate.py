@@ -1,0 +1,302 @@
+"""Tests of the performance gate (gobench/gate.py, abrun.py, lockstep.py, gatereport.py).
+
+Decision logic is tested on synthetic samples (fast, deterministic). The
+``slow`` tests run the real thing on quick settings: the same library against
+itself (A/A) must pass, and the test-only builds inject-slow and inject-alloc
+(gosrc/patterns/inject.go) must be caught, as a timing and as a deterministic
+regression respectively.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gobench import abrun, build, gate, gatereport, store
+from gobench.abrun import GateError
+
+TESTDATA = Path(__file__).parent / "testdata"
+HERE_MACHINE = {"hostname": "vm", "cpu_model": "Test CPU", "cpu_count": 2}
+
+
+# ---------------------------------------------------------------- synthetic runs
+
+
+def _round(ns: float, allocs: float, nbytes: float, gcs: int, session: int, pair: int | None) -> dict:
+    n = 100_000
+    r = {"n": n, "elapsed_ns": ns * n, "alloc_objects": round(allocs * n), "alloc_bytes": round(nbytes * n),
+         "gc_cycles": gcs, "session": session}
+    if pair is not None:
+        r["pair"] = pair
+    return r
+
+
+def synth(shift: float = 1.0, noise: float = 0.03, *, paired: bool = True, sessions: int = 3, rounds: int = 10,
+          session_noise: float = 0.0, allocs_delta: float = 0.0, seed: int = 1, name: str = "OrderItem/new",
+          head_machine: dict | None = None, head_status: str = "ok") -> tuple[dict, dict]:
+    """synth returns (base, head) run records of one scenario at ~50 ns/op; head is ``shift`` times slower.
+
+    ``paired``: rounds ran in lockstep and share a load factor (as with --against);
+    otherwise each side has its own load per session (as against a baseline).
+    """
+    rng = random.Random(seed)
+    sides = {"base": [], "head": []}
+    for s in range(sessions):
+        sess = {k: math.exp(rng.gauss(0, session_noise)) for k in sides}
+        for r in range(rounds):
+            shared = math.exp(rng.gauss(0, noise))  # the load both rounds of a pair see
+            for side, f in (("base", 1.0), ("head", shift)):
+                own = math.exp(rng.gauss(0, noise / 3)) * (shared if paired else math.exp(rng.gauss(0, noise)))
+                ns = 50.0 * f * own * sess[side]
+                allocs = 1.0 + (allocs_delta if side == "head" else 0.0)
+                sides[side].append(_round(ns, allocs, 48.0 * allocs, 4 + (r % 2), s, r if paired else None))
+
+    def run(side: str, machine: dict) -> dict:
+        status = head_status if side == "head" else "ok"
+        return {"schema": store.SCHEMA, "run_id": side, "machine": machine, "toolchain": {"version": "go1.27.3"},
+                "settings": {}, "benchmarks": [{"name": name, "status": status, "error": None if status == "ok"
+                                                else "worker killed by SIGABRT", "rounds": sides[side]
+                                                if status == "ok" else []}]}
+
+    return run("base", HERE_MACHINE), run("head", head_machine or HERE_MACHINE)
+
+
+DECISIONS = [
+    # name, synth kwargs, expected exit code, (metric, expected verdict, gated)
+    ("noise only", dict(shift=1.0, noise=0.05), 0, ("ns_per_op", "unchanged", True)),
+    ("20% slower", dict(shift=1.2, noise=0.05), 1, ("ns_per_op", "regression", True)),
+    ("5% slower: significant, under min effect", dict(shift=1.05, noise=0.01), 0, ("ns_per_op", "unchanged", True)),
+    ("20% faster", dict(shift=1 / 1.2, noise=0.05), 0, ("ns_per_op", "improvement", True)),
+    ("+1 alloc/op", dict(allocs_delta=1.0), 1, ("allocs_per_op", "regression", True)),
+    ("+0.005 alloc/op (runtime noise)", dict(allocs_delta=0.005), 0, ("allocs_per_op", "unchanged", True)),
+    ("head crashed", dict(head_status="crashed"), 1, ("*", "regression", True)),
+    ("20% slower, unpaired, sessions apart", dict(shift=1.2, noise=0.03, paired=False, session_noise=0.01), 1,
+     ("ns_per_op", "regression", True)),
+    ("20% slower within session noise", dict(shift=1.2, noise=0.03, paired=False, session_noise=0.25, seed=3), 0,
+     ("ns_per_op", "unchanged", True)),
+]
+
+
+@pytest.mark.parametrize("name,kw,code,expect", DECISIONS, ids=[d[0] for d in DECISIONS])
+def test_decision(name, kw, code, expect):
+    base, head = synth(**kw)
+    d = gate.compare(base, head)
+    metric, verdict, gated = expect
+    c = d.find("OrderItem/new", metric)
+    assert c is not None, [(x.scenario, x.metric) for x in d.comparisons]
+    assert (c.verdict, c.gated) == (verdict, gated), c
+    assert d.exit_code == code, gatereport.terminal(d)
+
+
+def test_small_shift_is_significant_but_not_a_regression():
+    d = gate.compare(*synth(shift=1.05, noise=0.01))
+    c = d.find("OrderItem/new", "ns_per_op")
+    assert c.p_holm < 0.05 and 1.03 < c.ratio < 1.07 and c.verdict == "unchanged"
+    assert "minimum effect" in c.note
+
+
+def test_cross_machine_timing_is_shown_not_failed():
+    other = {"hostname": "ci-runner-7", "cpu_model": "Other CPU", "cpu_count": 4}
+    base, head = synth(shift=1.3, noise=0.03, head_machine=other)
+    doc = {"created": "then", "machine": base["machine"], "run": base}
+    d, _ = gate.judge_baseline(doc, head)
+    c = d.find("OrderItem/new", "ns_per_op")
+    assert not d.same_machine and not d.timing_gated
+    assert c.verdict == "regression" and not c.gated and d.exit_code == 0
+    assert "another machine" in d.warnings[0] and "hostname" in d.warnings[0]
+    assert "Timing changes shown, not gated" in gatereport.markdown(d)
+    d, _ = gate.judge_baseline(doc, head, strict_timing=True)
+    assert d.exit_code == 1
+    # deterministic metrics are gated across machines
+    base, head = synth(allocs_delta=1.0, head_machine=other)
+    d, _ = gate.judge_baseline({"created": "then", "machine": base["machine"], "run": base}, head)
+    assert d.exit_code == 1 and d.find("OrderItem/new", "allocs_per_op").fails
+
+
+def test_holm_counts_every_comparison():
+    assert gate.holm([0.01, 0.04, 0.03, math.nan]) == pytest.approx([0.03, 0.06, 0.06, math.nan], nan_ok=True)
+    assert gate.holm([]) == []
+    # with 6 rounds a side the U test cannot go below 2/924: Holm over 24 comparisons can never fire
+    assert gate.min_p(6, 6) == pytest.approx(2 / 924)
+    runs = [synth(shift=1.5, rounds=2, sessions=3, seed=i, name=f"F{i}/v") for i in range(12)]
+    base = {**runs[0][0], "benchmarks": [b for r in runs for b in r[0]["benchmarks"]]}
+    head = {**runs[0][1], "benchmarks": [b for r in runs for b in r[1]["benchmarks"]]}
+    d = gate.compare(base, head)
+    assert any("cannot" in w or "no timing regression can be detected" in w for w in d.warnings), d.warnings
+
+
+def test_config_overrides_min_effect_per_scenario(tmp_path):
+    p = tmp_path / "gate.json"
+    p.write_text(json.dumps({"scenarios": {"OrderItem/*": {"min_effect": {"ns_per_op": 0.3}}}}))
+    cfg = gate.load_config(p)
+    assert cfg.for_scenario("OrderItem/new", "ns_per_op") == (0.3, False)
+    assert cfg.for_scenario("Other/x", "ns_per_op") == (0.1, False)
+    assert cfg.for_scenario("Fault/panic", "ns_per_op")[1] is True
+    assert gate.compare(*synth(shift=1.2, noise=0.03), config=cfg).exit_code == 0
+    p.write_text(json.dumps({"min_efect": 0.2}))
+    with pytest.raises(GateError, match="unknown keys"):
+        gate.load_config(p)
+    p.write_text(json.dumps({"min_effect": "10%"}))
+    with pytest.raises(GateError, match="min_effect must be a number"):
+        gate.load_config(p)
+
+
+def test_exact_facts_struct_sizes_and_escapes():
+    base, head = synth()
+    base["struct_sizes"], head["struct_sizes"] = {"OrderItem": 48}, {"OrderItem": 56}
+    base["escape"] = {"expectations": [{"name": "C12 param", "ok": True}]}
+    head["escape"] = {"expectations": [{"name": "C12 param", "ok": False}]}
+    d = gate.compare(base, head)
+    assert {(c.scenario, c.verdict) for c in d.regressions} == {("sizeof OrderItem", "regression"),
+                                                               ("escape C12 param", "regression")}
+
+
+def test_markdown_golden():
+    """The summary people read is compared with testdata/gate_summary.md (a .got file is written on mismatch)."""
+    base, head = synth(shift=1.25, noise=0.03, allocs_delta=1.0)
+    extra_b, extra_h = synth(shift=1.0, noise=0.03, name="OrderItem/pool", seed=7)
+    base["benchmarks"] += extra_b["benchmarks"]
+    head["benchmarks"] += extra_h["benchmarks"] + [{"name": "New/one", "status": "ok", "rounds": []}]
+    d = gate.compare(base, head, mode="against", base_label="origin/main (abc12345)", head_label="working tree")
+    d.info.update(settings={"rounds": 10, "round_ms": 15.0}, blocks=3, order="AB BA AB", wall_s=12.5)
+    got = gatereport.markdown(d)
+    want_path = TESTDATA / "gate_summary.md"
+    if not want_path.exists() or want_path.read_text() != got:
+        want_path.with_suffix(".md.got").write_text(got)
+    assert want_path.read_text() == got, f"summary changed; see {want_path.with_suffix('.md.got')}"
+
+
+# ---------------------------------------------------------------- baseline file
+
+
+def _write_baseline(path: Path) -> dict:
+    base, _ = synth()
+    base["settings"] = gate.QUICK.as_dict()
+    doc = gate.baseline_doc(base, ["default"], 3)
+    path.write_text(json.dumps(doc))
+    return doc
+
+
+@pytest.mark.parametrize("damage,match", [
+    ("missing", "no baseline at"),
+    ("truncated", "truncated or corrupt"),
+    ("old-schema", "schema 'gobench.baseline/0' is not supported"),
+    ("no-run", "missing field 'run'"),
+    ("foreign-run", "not a gobench.run/1 record"),
+])
+def test_unusable_baseline_is_exit_2(tmp_path, damage, match):
+    p = tmp_path / "baseline.json"
+    doc = _write_baseline(p)
+    if damage == "missing":
+        p.unlink()
+    elif damage == "truncated":
+        p.write_text(p.read_text()[: len(p.read_text()) // 2])
+    elif damage == "old-schema":
+        p.write_text(json.dumps({**doc, "schema": "gobench.baseline/0"}))
+    elif damage == "no-run":
+        p.write_text(json.dumps({k: v for k, v in doc.items() if k != "run"}))
+    elif damage == "foreign-run":
+        p.write_text(json.dumps({**doc, "run": {"schema": "other/1", "benchmarks": []}}))
+    with pytest.raises(GateError, match=match):
+        gate.load_baseline(p)
+    err = io.StringIO()
+    assert gate.check_main(baseline_path=p, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
+    assert "could not check" in err.getvalue() and "invoke baseline" in err.getvalue()
+
+
+def test_baseline_settings_must_match(tmp_path):
+    p = tmp_path / "baseline.json"
+    _write_baseline(p)
+    err = io.StringIO()
+    assert gate.check_main(baseline_path=p, rounds=3, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
+    assert "must use the same" in err.getvalue()
+
+
+def test_bad_ref_is_exit_2(tmp_path):
+    err = io.StringIO()
+    assert gate.check_main(against="no-such-ref-9f8e7d", out_dir=tmp_path, out=io.StringIO(), err=err) == 2
+    assert "no such commit" in err.getvalue() and "fetch-depth" in err.getvalue()
+
+
+def test_abba_order():
+    assert abrun.abba_order(3) == ["base", "head", "head", "base", "base", "head"]
+    with pytest.raises(ValueError, match="positive integer"):
+        abrun.abba_order(0)
+
+
+def test_source_that_does_not_build_is_a_gate_error(tmp_path):
+    src = tmp_path / "gosrc"
+    shutil.copytree(build.GOSRC, src, ignore=shutil.ignore_patterns("*_test.go"))
+    (src / "patterns" / "broken.go").write_text("package patterns\n\nfunc broken( {\n")
+    with pytest.raises(GateError, match="building the default library from .* failed"):
+        abrun.build_side(["default"], src_root=src, out=io.StringIO())
+
+
+# ---------------------------------------------------------------- real runs (quick settings)
+
+BLOCKS = 4
+
+
+@pytest.mark.slow
+def test_aa_same_code_passes():
+    d = gate.run_trial("A/A", gate.QUICK, BLOCKS, out=io.StringIO())
+    assert d.exit_code == 0, gatereport.terminal(d)
+    c = d.find("OrderItem/new", "ns_per_op")
+    assert c.paired and c.n_base == c.n_head == BLOCKS * gate.QUICK.rounds
+
+
+@pytest.mark.slow
+def test_inject_slow_is_a_timing_regression():
+    d = gate.run_trial("slow", gate.QUICK, BLOCKS, out=io.StringIO())
+    c = d.find("OrderItem/new", "ns_per_op")
+    assert c.fails, gatereport.terminal(d)
+    assert c.ratio > 1.1 and c.p_holm < 0.05
+    # the untouched scenario is not blamed
+    assert not d.find("OrderItem/pool", "ns_per_op").fails, gatereport.terminal(d)
+
+
+@pytest.mark.slow
+def test_inject_alloc_is_a_deterministic_regression():
+    d = gate.run_trial("alloc", gate.QUICK, BLOCKS, out=io.StringIO())
+    c = d.find("OrderItem/new", "allocs_per_op")
+    assert c.fails and c.head - c.base == pytest.approx(1.0, abs=0.01), gatereport.terminal(d)
+    assert d.find("OrderItem/new", "bytes_per_op").head - d.find("OrderItem/new", "bytes_per_op").base == \
+        pytest.approx(8.0, abs=0.5)
+    assert not d.find("OrderItem/pool", "allocs_per_op").fails
+
+
+@pytest.mark.slow
+def test_check_against_head_end_to_end(tmp_path, monkeypatch):
+    """check --against HEAD: worktree, build from it, lockstep blocks, report; the worktree is removed."""
+    summary_file = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
+    out = io.StringIO()
+    code = gate.check_main(against="HEAD", filter_="^OrderItem/new$", quick=True, blocks=2, builds=["default"],
+                           out_dir=tmp_path / "gate", out=out, err=out)
+    assert code in (0, 1), out.getvalue()  # HEAD may differ from the working tree; it must be checkable
+    assert "src-" in out.getvalue() and "block 2/2" in out.getvalue()
+    assert (tmp_path / "gate" / "summary.md").read_text() in summary_file.read_text()
+    dec = json.loads((tmp_path / "gate" / "decision.json").read_text())
+    assert dec["mode"] == "against" and dec["exit_code"] == code
+    assert (tmp_path / "gate" / "base.bench.txt").read_text().count("BenchmarkOrderItem/new") == 20
+    wt = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=build.ROOT, capture_output=True, text=True)
+    assert "gobench-gate-" not in wt.stdout
+
+
+@pytest.mark.slow
+def test_baseline_then_check_end_to_end(tmp_path):
+    p = tmp_path / "baseline.json"
+    out = io.StringIO()
+    assert gate.baseline_main(quick=True, filter_="^OrderItem/new$", sessions=2, builds=["default"], path=p,
+                              out=out, err=out) == 0, out.getvalue()
+    doc = gate.load_baseline(p)
+    assert doc["sessions"] == 2 and len(doc["run"]["benchmarks"][0]["rounds"]) == 2 * gate.QUICK.rounds
+    code = gate.check_main(baseline_path=p, out_dir=tmp_path / "gate", out=out, err=out)
+    assert code == 0, out.getvalue()
