@@ -71,6 +71,14 @@ def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0,
     _exit(loadrun.main(family or None, rate, duration, warmup, sweep or None, mode, interval))
 
 
+@task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)"})
+def review(c: Context, quick: bool = False):
+    """Run micro benchmarks, load runs and sweeps, and write one report with a verdict per claim."""
+    from gobench import cli
+
+    _exit(cli.review(quick))
+
+
 @task
 def escape(c: Context):
     """Check escape-analysis expectations (go build -gcflags=-m=2); writes results/escape.json."""
@@ -106,7 +114,7 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
 
 
 
-@task(help={"quick": "short rounds (15 ms x 10) instead of 100 ms x 10",
+@task(help={"quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
             "filter": "regular expression on Family/Variant to record only some scenarios",
             "rounds": "measured rounds per scenario and session",
             "round-ms": "target duration of one round in ms",
@@ -123,7 +131,7 @@ def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0,
                        "without it, compare with results/baseline/baseline.json",
             "strict-timing": "let timing fail the check even when the baseline is from another machine",
             "filter": "regular expression on Family/Variant",
-            "quick": "with --against: short rounds (15 ms x 10) instead of 100 ms x 10",
+            "quick": "with --against: fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
             "blocks": "with --against: lockstep blocks, fresh worker pairs each (default 4)"})
 def check(c: Context, against: str = "", strict_timing: bool = False, filter: str = "", quick: bool = False,
           blocks: int = 0):
@@ -135,19 +143,21 @@ def check(c: Context, against: str = "", strict_timing: bool = False, filter: st
 
 @task(name="gate-selftest",
       help={"trials": "repetitions of each trial: A/A, inject-slow, inject-alloc (default 10)",
-            "quick": "short rounds (15 ms x 10) instead of 100 ms x 10"})
+            "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)"})
 def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
     """Measure the gate itself: A/A false alarms and detections of test-only injected regressions."""
     from gobench import cli
 
     _exit(cli.gate_selftest(trials, quick))
 
-@task(help={"run": "run id or folder (default: the latest run)"})
-def report(c: Context, run: str = ""):
+@task(help={"run": "run id or folder (default: the latest run)",
+            "with": "another run whose results join the claims table, e.g. the `invoke load` run (repeatable)"},
+      iterable=["with_"])
+def report(c: Context, run: str = "", with_=None):
     """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""
     from gobench import cli
 
-    _exit(cli.report(run or None))
+    _exit(cli.report(run or None, with_ or None))
 
 
 @task(help={"run-a": "baseline run id or folder", "run-b": "run id or folder to compare with it",
@@ -170,4 +180,4 @@ def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
     _exit(cli.history(metric, filter or None))
 
 
-ns = Collection(build, bench, crosscheck, escape, load, scenarios, test, baseline, check, gate_selftest, report, compare, history)
+ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history)

@@ -84,9 +84,10 @@ def run_session(side: Side, filter_: str | None, settings: Settings, label: str,
 def pool(sessions: list[list[dict]]) -> list[dict]:
     """pool merges the outcomes of several sessions per scenario: rounds are concatenated.
 
-    A scenario that failed in any session keeps that status and error (a
-    crash is never averaged away); ``sessions`` counts the sessions pooled,
-    and each round gets a ``session`` index.
+    A scenario that failed (error, crashed) in any session keeps that status
+    and error: a crash is never averaged away. A session that skipped it
+    (another scenario's crash ended that session) just adds no rounds.
+    ``sessions`` counts the sessions pooled; each round gets a ``session`` index.
     """
     merged: dict[str, dict] = {}
     for i, outs in enumerate(sessions):
@@ -98,8 +99,11 @@ def pool(sessions: list[list[dict]]) -> list[dict]:
                 continue
             m["rounds"] += rounds
             m["sessions"] += 1
-            if o.get("status") != "ok" and m.get("status") == "ok":
-                m["status"], m["error"] = o.get("status"), o.get("error")
+            st = o.get("status", "ok")
+            if m.get("status") == "skipped" and st != "skipped":
+                m["status"], m["error"] = st, o.get("error")
+            elif st not in ("ok", "skipped") and m.get("status") == "ok":
+                m["status"], m["error"] = st, o.get("error")
     return list(merged.values())
 
 

@@ -111,7 +111,7 @@ def _fmt(v: float) -> str:
         return f"{v:,.0f}"
     if a >= 10:
         return f"{v:.1f}".rstrip("0").rstrip(".")
-    if a >= 0.01:
+    if a >= 0.001:
         return f"{v:.3g}"
     return f"{v:.1e}"
 
@@ -207,10 +207,14 @@ def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
             trip = [tuple(None if x is None else x / scale for x in t) for t in trip]
             _bars(ax, labels, [t[0] for t in trip], [t[1] for t in trip], [t[2] for t in trip], colors, "", notes)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
-            if not any(t[0] for t in trip):  # all zero (or missing): say so instead of an empty +-0.06 axis
-                ax.set_ylim(0, 1)
-                ax.set_yticks([0])
-                ax.text(0.5, 0.5, "0 for every variant", transform=ax.transAxes, ha="center", color="0.4")
+            if not any(t[0] for t in trip):  # every median zero (or missing)
+                top = max((t[2] or 0 for t in trip), default=0)
+                if top > 0:  # an interval above zero still says something: keep it in view
+                    ax.set_ylim(0, top * 1.25)
+                else:  # say so instead of an empty +-0.06 axis
+                    ax.set_ylim(0, 1)
+                    ax.set_yticks([0])
+                    ax.text(0.5, 0.5, "0 for every variant", transform=ax.transAxes, ha="center", color="0.4")
             ax.set_title(title)
         rounds = sorted({(b.get("summary") or {}).get("ns_per_op", {}).get("n", 0) for b in bs} - {0})
         fig.suptitle(f"{family}: median per variant, error bars = 95% CI of the median "
@@ -273,7 +277,8 @@ def _groups(run: dict) -> dict[str, list[dict]]:
 
 
 def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
-    """latency_spectrum draws each load run's latency by percentile, 50 to 99.99 (log-scaled tail), one chart per sweep."""
+    """latency_spectrum draws each load run's latency by percentile, p50 to p99.99 with the tail stretched
+    (x = -log10(1 - p)), one chart per sweep."""
     paths = []
     grid = [_x_to_pct(x / 40 * _pct_to_x(99.99) + (1 - x / 40) * _pct_to_x(50)) for x in range(41)]
     for group, es in _groups(run).items():
@@ -282,7 +287,8 @@ def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
         if not series:
             continue
         with matplotlib.rc_context(STYLE):
-            fig = _figure(7.5, 4.4 + 0.2 * math.ceil(len(series) / 3))
+            labels = [lab for lab, _ in series]
+            fig = _figure(7.5, 4.4 + 0.2 * math.ceil(len(labels) / _legend_cols(labels)))
             ax = fig.subplots()
             for i, (lab, pts) in enumerate(series):
                 ax.plot([_pct_to_x(p) for p, _ in pts], [v / 1e3 for _, v in pts], marker="." if len(pts) < 8 else None,
@@ -296,7 +302,7 @@ def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
             ax.set_xlabel("percentile (tail stretched: each tick is 10x rarer)")
             ax.set_ylabel("request latency (µs, log scale)")
             ax.set_title("Latency spectrum" + ("" if group == "plain" else f": {group} sweep"))
-            fig.legend(loc="outside lower center", ncols=min(3, len(series)))
+            fig.legend(loc="outside lower center", ncols=_legend_cols([lab for lab, _ in series]))
         paths += _save(fig, outdir, f"latency-{slug(group)}")
     return paths
 
@@ -311,7 +317,8 @@ def stw_chart(run: dict, outdir: Path) -> list[Path]:
         if not series:
             continue
         with matplotlib.rc_context(STYLE):
-            fig = _figure(7.5, 4.2 + 0.2 * math.ceil((len(series) + bool(quiet)) / 3))
+            labels = [lab for lab, _ in series] + ([f"no pause: {', '.join(quiet)}"] if quiet else [])
+            fig = _figure(7.5, 4.2 + 0.2 * math.ceil(len(labels) / _legend_cols(labels)))
             ax = fig.subplots()
             for i, (lab, bs) in enumerate(series):
                 total = sum(c for _, _, c in bs)
@@ -327,9 +334,15 @@ def stw_chart(run: dict, outdir: Path) -> list[Path]:
             if quiet:  # a run without GC is a result too: name it rather than drop it
                 ax.plot([], [], " ", label=f"no pause: {', '.join(quiet)}")
             ax.set_title("GC stop-the-world pauses" + ("" if group == "plain" else f": {group} sweep"))
-            fig.legend(loc="outside lower center", ncols=min(3, len(series) + bool(quiet)))
+            fig.legend(loc="outside lower center", ncols=_legend_cols(ax.get_legend_handles_labels()[1]))
         paths += _save(fig, outdir, f"stw-{slug(group)}")
     return paths
+
+
+def _legend_cols(labels: list[str], width_chars: int = 100) -> int:
+    """_legend_cols is how many legend columns fit under a 7.5-inch chart without running off its sides."""
+    longest = max((len(x) for x in labels), default=1) + 8  # marker and spacing
+    return max(1, min(3, len(labels), width_chars // longest))
 
 
 def _stairs(bs: list[tuple[float, float, float]], total: float) -> tuple[list[float], list[float]]:
@@ -408,48 +421,64 @@ def _div(v, d):
 
 
 def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
-    """gomaxprocs_chart draws the GOMAXPROCS sweep: mean STW pause (error bar = standard deviation) and p99 latency."""
+    """gomaxprocs_chart draws the GOMAXPROCS sweep: mean STW pause (error bar = standard deviation, label = number
+    of pauses) and p99 latency. Axes turn logarithmic when the points span more than 50x."""
     pts = []
     for e in loadview.entries(run, ok_only=True):
         p = loadview.point_value(e, "gomaxprocs") if e.get("sweep") == "gomaxprocs" else None
         if isinstance(p, (int, float)):
             m, s = loadview.stw_mean_sd(e)
-            pts.append((int(p), m, s, loadview.latency(e)[99.0], str(e.get("kind"))))
+            pts.append((int(p), m, s, loadview.latency(e)[99.0], str(e.get("kind")),
+                        int(loadview.gc(e)["stw_count"] or 0)))
     if not pts:
         return []
     cores = (run.get("machine") or {}).get("cpu_count")
+    sc1, u1 = _time_scale([p[1] for p in pts])
+    sc2, u2 = _time_scale([p[3] for p in pts])
     with matplotlib.rc_context(STYLE):
-        fig = _figure(7.0, 4.6)
+        fig = _figure(7.0, 5.0)
         ax1, ax2 = fig.subplots(2, 1, sharex=True)
         for i, kind in enumerate(sorted({p[4] for p in pts})):
             ps = sorted(p for p in pts if p[4] == kind)
             col = COLORS[i % len(COLORS)]
             ok = [p for p in ps if p[1] is not None]
             if ok:
-                ax1.errorbar([p[0] for p in ok], [p[1] / 1e3 for p in ok],
-                             yerr=[(p[2] or 0) / 1e3 for p in ok], marker="o", capsize=4, color=col, label=kind)
+                ax1.errorbar([p[0] for p in ok], [p[1] / sc1 for p in ok],
+                             yerr=[[min((p[2] or 0), p[1] * 0.999) / sc1 for p in ok], [(p[2] or 0) / sc1 for p in ok]],
+                             marker="o", capsize=4, color=col, label=kind)
+                for p in ok:
+                    ax1.annotate(f"{p[5]} pauses", (p[0], p[1] / sc1), xytext=(5, -3), textcoords="offset points",
+                                 fontsize=7, color="0.35")
             ok = [p for p in ps if p[3] is not None]
             if ok:
-                ax2.plot([p[0] for p in ok], [p[3] / 1e3 for p in ok], marker="o", color=col, label=kind)
+                ax2.plot([p[0] for p in ok], [p[3] / sc2 for p in ok], marker="o", color=col, label=kind)
         for ax in (ax1, ax2):
             if cores:
                 ax.axvline(cores, color="0.5", ls=":", lw=1)
-            ax.set_ylim(bottom=0)
+            ys = [y for line in ax.get_lines() for y in line.get_ydata() if y > 0]
+            if ys and max(ys) / min(ys) > 50:
+                ax.set_yscale("log")
+                _log_axis(ax.yaxis)
+            else:
+                ax.set_ylim(bottom=0)
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
         if cores:
             ax1.annotate(f"{cores} cores", (cores, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
                          textcoords="offset points", fontsize=8, color="0.4")
-        ax1.set_ylabel("mean STW pause (µs)\n± std dev")
-        ax2.set_ylabel("p99 latency (µs)")
-        ax2.set_xlabel("GOMAXPROCS")
+        ax1.set_ylabel(f"mean STW pause ({u1})\n± std dev" + (", log" if ax1.get_yscale() == "log" else ""))
+        ax2.set_ylabel(f"p99 latency ({u2})" + (", log" if ax2.get_yscale() == "log" else ""))
+        ax2.set_xlabel("GOMAXPROCS" + (f" (above {cores}: oversubscribed)" if cores else ""))
         ax2.set_xticks(sorted({p[0] for p in pts}))
-        ax1.legend(loc="upper right")
+        ax1.legend(loc="upper left")
         fig.suptitle("GOMAXPROCS sweep", fontsize=10)
     return _save(fig, outdir, "gomaxprocs-sweep")
 
 
 def controller_chart(run: dict, outdir: Path) -> list[Path]:
-    """controller_chart draws the GOGC the adaptive controller chose over time, per run that used it."""
-    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in loadview.entries(run, ok_only=True)]
+    """controller_chart draws the GOGC in force over time in the runs where the adaptive controller acted, and
+    in the other runs of a controller sweep (the fixed-GOGC reference)."""
+    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in loadview.entries(run, ok_only=True)
+              if loadview.controller_enabled(e) or e.get("sweep") == "controller"]
     series = [(lab, tl) for lab, tl in series if tl]
     if not series:
         return []
@@ -460,7 +489,7 @@ def controller_chart(run: dict, outdir: Path) -> list[Path]:
             ax.step([t for t, _ in tl], [g for _, g in tl], where="post", marker=".", color=COLORS[i % len(COLORS)],
                     label=lab)
         ax.set_xlabel("time into the run (s)")
-        ax.set_ylabel("GOGC set by the controller")
+        ax.set_ylabel("GOGC in force")
         ax.set_ylim(0, 220)
         ax.axhline(100, color="0.6", ls=":", lw=1)
         ax.legend(loc="lower right")
@@ -494,14 +523,16 @@ def history_chart(series: dict[str, list[dict]], metric: str, unit: str, out_bas
                    [max(0.0, p["ci_hi"] - p["median"]) if p.get("ci_hi") is not None else 0 for p in pts]]
             ax.errorbar(xs, ys, yerr=err, marker="o", ms=4, capsize=3, lw=1.2, color=COLORS[i % len(COLORS)],
                         label=name)
-        ax.set_xticks(range(len(runs)), [f"{(c or '')[:10]}\n{rid[-13:]}" for c, rid in runs], fontsize=7)
+        # "2026-11-27T11:06:28+00:00", "20261127T110628Z-f930d6bc-861d" -> "2026-11-27 11:06\nf930d6bc-861d"
+        ax.set_xticks(range(len(runs)), [f"{(c or '')[:16].replace('T', ' ')}\n{rid.split('-', 1)[-1]}"
+                                         for c, rid in runs], fontsize=7)
         if len(runs) > 6:
             for t in ax.get_xticklabels():
                 t.set_rotation(45)
                 t.set_ha("right")
         ax.set_ylabel(f"{metric} ({unit})")
         ax.set_ylim(bottom=0)
-        ax.set_xlabel("run (date, commit and id suffix)")
+        ax.set_xlabel("run (UTC start, commit and id suffix)")
         ax.set_title(f"{metric} across runs: median, error bars = 95% CI")
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     out_base.parent.mkdir(parents=True, exist_ok=True)

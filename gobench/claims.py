@@ -57,6 +57,8 @@ CLAIMS_FILE = Path(__file__).resolve().parent / "claims.json"
 HOLDS, MAGNITUDE, REFUTED, NOT_MEASURABLE = "holds", "magnitude", "refuted", "not_measurable"
 NO_LOAD = "no load run in this run; run `invoke load`"
 MIN_ROUNDS_FOR_P = 4  # with 3+3 rounds the smallest two-sided Mann-Whitney p is 0.1
+MIN_GC_CYCLES = 5  # a GC-cycles-per-minute comparison needs at least this many cycles in the baseline run
+MIN_PAUSES = 10  # a mean STW pause needs at least this many pauses per sweep point
 
 
 @dataclass
@@ -102,16 +104,16 @@ def load_escape(path: Path | str) -> tuple[dict | None, str | None]:
     (None, why it cannot be used). A bare list of records is accepted too."""
     p = Path(path)
     if not p.exists():
-        return None, f"{p} does not exist; run `python -m gobench.escape`"
+        return None, f"no {p.name} in the results folder; run `invoke escape`"
     try:
         doc = json.loads(p.read_text())
     except (OSError, ValueError) as e:
-        return None, f"{p} is not readable JSON ({e})"
+        return None, f"{p.name} is not readable JSON ({e})"
     meta = doc if isinstance(doc, dict) else {}
     recs = next((doc[k] for k in ("results", "checks", "records") if isinstance(doc.get(k), list)), None) \
         if isinstance(doc, dict) else doc
     if not isinstance(recs, list):
-        return None, f"{p} holds no list of escape checks"
+        return None, f"{p.name} holds no list of escape checks"
     return {"go_version": meta.get("go_version"), "flags": meta.get("flags"),
             "records": [r for r in recs if isinstance(r, dict)]}, None
 
@@ -263,8 +265,8 @@ def _combine(c: dict, parts: list[Part], notes: list[str] | None = None, extra: 
     measured = "; ".join(p.measured for p in parts) + (f"; {extra}" if extra else "")
     if REFUTED in kinds:
         kind = REFUTED
-        verdict = "refuted (" + "; ".join(p.why for p in parts if p.kind == REFUTED and p.why) + ")"
-        verdict = verdict.replace(" ()", "")
+        whys = [p.why for p in parts if p.kind == REFUTED and p.why]
+        verdict = "refuted" + (f" ({'; '.join(whys)})" if whys else "")
     elif NOT_MEASURABLE in kinds:
         kind = NOT_MEASURABLE
         verdict = "not measurable here (" + "; ".join(p.why for p in parts if p.kind == NOT_MEASURABLE) + ")"
@@ -336,16 +338,21 @@ def _plain_entries(run: dict, pattern: str) -> list[dict]:
             if e.get("sweep") in (None, "") and rx.fullmatch(str(e.get("kind", "")))]
 
 
-def pick_load_pair(run: dict, base_kind: str, opt_kind: str, claimed_rate: float | None = None):
+def pick_load_pair(run: dict, base_kind: str, opt_kind: str, claimed_rate: float | None = None,
+                   saturated: bool = False):
     """pick_load_pair chooses a baseline and an optimised plain load run: same build, same target rate,
-    default build first, and the target nearest the claimed rate."""
+    default build first, and the target nearest the claimed rate. With saturated (throughput claims) a
+    closed-loop pair, or one where a side fell behind its target, comes first."""
     best, best_key = None, None
     for b in _plain_entries(run, base_kind):
         for o in _plain_entries(run, opt_kind):
             if b.get("build", "default") != o.get("build", "default"):
                 continue
-            tb, to = loadview.rate(b)["target"] or 0, loadview.rate(o)["target"] or 0
-            key = (b.get("build", "default") != "default", tb != to,
+            rb, ro = loadview.rate(b), loadview.rate(o)
+            tb, to = rb["target"] or 0, ro["target"] or 0
+            sat = rb["closed_loop"] and ro["closed_loop"] or rb["kept_up"] is False or ro["kept_up"] is False
+            key = (saturated and not sat, rb["closed_loop"] != ro["closed_loop"],
+                   b.get("build", "default") != "default", tb != to,
                    abs(tb - claimed_rate) if claimed_rate else 0)
             if best_key is None or key < best_key:
                 best, best_key = (b, o), key
@@ -362,8 +369,13 @@ def eval_load_ratio(c: dict, run: dict, tol: dict, **_) -> Verdict:
     d = c["decide"]
     if not loadview.entries(run):
         return _not_measurable(c, NO_LOAD)
-    pair = pick_load_pair(run, d["baseline_kind"], d["optimized_kind"], d.get("claimed_rate_per_s"))
+    pair = pick_load_pair(run, d["baseline_kind"], d["optimized_kind"], d.get("claimed_rate_per_s"),
+                          bool(d.get("needs_saturation")))
     if not pair:
+        sweeps = sorted({str(e.get("sweep")) for e in loadview.entries(run) if e.get("sweep")})
+        if _kinds_seen(run) == "none" and sweeps:
+            return _not_measurable(c, f"this load run holds only the {', '.join(sweeps)} sweep; the plain runs of "
+                                      f"{d['baseline_kind']} and {d['optimized_kind']} come from `invoke load`")
         return _not_measurable(c, f"no pair of ok plain load runs of kinds {d['baseline_kind']!r} and "
                                   f"{d['optimized_kind']!r} with the same build; plain kinds run: {_kinds_seen(run)}")
     b, o = pair
@@ -371,7 +383,8 @@ def eval_load_ratio(c: dict, run: dict, tol: dict, **_) -> Verdict:
     notes = []
     where = (f"{loadview.label(b)} vs {loadview.label(o)}, "
              + ("closed loop" if rb["closed_loop"] else f"target {num(rb['target'])} req/s"))
-    if d.get("claimed_rate_per_s") and rb["target"] and abs(rb["target"] - d["claimed_rate_per_s"]) > 0.1 * d["claimed_rate_per_s"]:
+    claimed_rate = d.get("claimed_rate_per_s")
+    if claimed_rate and rb["target"] and abs(rb["target"] - claimed_rate) > 0.1 * claimed_rate:
         notes.append(f"Measured at {num(rb['target'])} req/s, not the claimed {num(d['claimed_rate_per_s'])} req/s; "
                      "GC cycles per minute grow with the request rate.")
     if d.get("needs_saturation") and not rb["closed_loop"] and rb["kept_up"] and ro["kept_up"]:
@@ -379,11 +392,11 @@ def eval_load_ratio(c: dict, run: dict, tol: dict, **_) -> Verdict:
                                   "throughput limit; run `invoke load --mode closed`",
                                f"achieved {num(rb['achieved'])} and {num(ro['achieved'])} req/s; {where}", notes)
     for spec in d["metrics"]:
-        if spec["path"].startswith("gc.cycles"):
-            few = [loadview.label(e) for e in (b, o) if (loadview.gc(e)["cycles"] or 0) < 5]
-            if few:
-                notes.append(f"Fewer than 5 GC cycles in the measured interval of {', '.join(few)}: GC cycles per "
-                             "minute rest on very few events; a longer run (--duration) narrows it.")
+        cycles = loadview.gc(b)["cycles"]
+        if spec["path"].startswith("gc.cycles") and cycles is not None and cycles < MIN_GC_CYCLES:
+            return _not_measurable(c, f"{loadview.label(b)} ran only {num(cycles)} GC cycle{'s' * (cycles != 1)} "
+                                      f"in the measured interval, too few for a rate (at least {MIN_GC_CYCLES}); run "
+                                      "longer (--duration) or at a higher --rate", where, notes)
     if d.get("needs_saturation") and not ro["closed_loop"] and ro["kept_up"]:
         notes.append("The optimised kind kept up with the target rate: its throughput is a lower bound.")
     parts = []
@@ -474,7 +487,7 @@ def _is_adaptive(e: dict) -> bool:
         return v.lower() in ("adaptive", "on", "true", "yes", "controller")
     if isinstance(v, (bool, int)):
         return bool(v)
-    return bool(loadview.controller_timeline(e))
+    return loadview.controller_enabled(e)
 
 
 def eval_controller(c: dict, run: dict, tol: dict, **_) -> Verdict:
@@ -554,28 +567,36 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
             continue
         p = loadview.point_value(e, "gomaxprocs")
         if isinstance(p, (int, float)) and int(p) not in pts:
-            pts[int(p)] = loadview.stw_mean_sd(e)
+            pts[int(p)] = (*loadview.stw_mean_sd(e), int(loadview.gc(e)["stw_count"] or 0))
     if not cores or not pts:
         return _not_measurable(c, "no GOMAXPROCS sweep in this run; run `invoke load --sweep gomaxprocs`")
     want = {"half": max(1, cores // 2), "cores": cores, "double": cores * 2}
     hwnote = hw.format("/".join(str(want[k]) for k in ("half", "cores", "double")))
     measured = "; ".join(f"GOMAXPROCS={p}: mean STW {num(m / 1e6 if m is not None else None, 'ms')}, "
-                         f"sd {num(s / 1e6 if s is not None else None, 'ms')}" for p, (m, s) in sorted(pts.items()))
-    at = pts.get(cores, (None, None))[0]
+                         f"sd {num(s / 1e6 if s is not None else None, 'ms')} ({n} pauses)"
+                         for p, (m, s, n) in sorted(pts.items()))
+    notes = [f"GOMAXPROCS above the core count ({cores}) oversubscribes the machine: the extra Ps wait for a core, "
+             "which stretches stop-the-world pauses."] if any(p > cores for p in pts) else []
+    few = sorted(p for p, (_, _, n) in pts.items() if n < MIN_PAUSES and p in want.values())
+    if few:
+        return _not_measurable(c, f"fewer than {MIN_PAUSES} STW pauses at GOMAXPROCS={', '.join(map(str, few))}, too "
+                                  f"few for a mean and standard deviation; run longer (--duration); {hwnote}",
+                               measured, notes)
+    at = pts.get(cores, (None, None, 0))[0]
     others = {k: pts[want[k]][0] for k in ("half", "double") if want[k] in pts and want[k] != cores
               and pts[want[k]][0] is not None}
     if at is None or not others:
         return _not_measurable(c, f"the sweep lacks GOMAXPROCS={cores} or a point on either side with GC pauses; "
-                                  f"{hwnote}", measured)
+                                  f"{hwnote}", measured, notes)
     noise = tol.get("load_noise", 1.10)
     worse = [k for k, v in others.items() if at > v * noise]
     if worse:
         return _verdict(c, measured, REFUTED, f"refuted (mean STW at GOMAXPROCS={cores} is higher than at "
-                        + ", ".join(f"{want[k]}" for k in worse) + f"; {hwnote})")
+                        + ", ".join(f"{want[k]}" for k in worse) + f"; {hwnote})", notes)
     not_better = [k for k, v in others.items() if not v > at * noise]
     if not_better:
         return _verdict(c, measured, REFUTED, "refuted (no difference beyond load noise between GOMAXPROCS="
-                        f"{cores} and " + ", ".join(str(want[k]) for k in not_better) + f"; {hwnote})")
+                        f"{cores} and " + ", ".join(str(want[k]) for k in not_better) + f"; {hwnote})", notes)
     f = tol.get("magnitude_factor", 1.5)
     cp = d["claimed_points"]
     diffs = []
@@ -585,8 +606,9 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
             diffs.append(f"measured mean STW({want[k]})/mean STW({cores}) = {ratio_text(r)} vs claimed "
                          f"{ratio_text(rc)}")
     if diffs:
-        return _verdict(c, measured, MAGNITUDE, f"direction holds, magnitude differs ({'; '.join(diffs)}; {hwnote})")
-    return _verdict(c, measured, HOLDS, f"holds ({hwnote})")
+        return _verdict(c, measured, MAGNITUDE, f"direction holds, magnitude differs ({'; '.join(diffs)}; {hwnote})",
+                        notes)
+    return _verdict(c, measured, HOLDS, f"holds ({hwnote})", notes)
 
 
 def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
@@ -602,35 +624,102 @@ def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
                        f"{(v.get('info') or {}).get('goexperiment') or 'none'}"
                        for k, v in sorted((run.get("libraries") or {}).items()) if isinstance(v, dict))
         return _not_measurable(c, NO_LOAD, rt or "-", notes=note)
+    cores = (run.get("machine") or {}).get("cpu_count")
     groups: dict[tuple, list] = {}
+    skipped = 0
     for e in loadview.entries(run, ok_only=True):
+        if not _default_runtime(e, cores):
+            skipped += 1
+            continue
         ri = loadview.runtime_info(e, run)
         groups.setdefault((ri["go_version"] or "go?", ri["goexperiment"], e.get("build") or "default"), []).append(e)
-    parts, kinds = [], []
+    if not groups:
+        return _not_measurable(c, "no open-loop load run at the default GOGC and GOMAXPROCS that kept up with its "
+                                  "target; run `invoke load`")
+    bmax, bp99 = d["max_pause_ms"] * 1e6, d["p99_stw_ms"] * 1e6
+    parts, kinds, straddle = [], [], []
+    ms = lambda v: num(v / 1e6)  # noqa: E731
     for (gv, gx, build), es in sorted(groups.items()):
-        g = [loadview.gc(e) for e in es]
-        mx = [x["stw_max_ns"] for x in g if x["stw_max_ns"] is not None and (x["stw_count"] or 0) > 0]
-        p99 = [x["stw_p99_ns"] for x in g if x["stw_p99_ns"] is not None and (x["stw_count"] or 0) > 0]
-        n = sum(x["stw_count"] or 0 for x in g)
-        head = f"{gv}, GOEXPERIMENT={gx or 'none'} (build {build}, {len(es)} load runs, {num(n)} pauses)"
-        if not mx:
+        pooled = _pool_stw(es)
+        n = sum(cnt for _, _, cnt in pooled)
+        head = (f"{gv}, GOEXPERIMENT={gx or 'none'} (build {build}, {len(es)} load run{'s' * (len(es) != 1)}, "
+                f"{num(n)} pauses)")
+        if not n:
             parts.append(f"{head}: no STW pause recorded")
             kinds.append(NOT_MEASURABLE)
             continue
-        wmax, wp99 = max(mx), max(p99) if p99 else None
-        ok = wmax <= d["max_pause_ms"] * 1e6 and (wp99 is None or wp99 < d["p99_stw_ms"] * 1e6)
-        kinds.append(HOLDS if ok else REFUTED)
-        parts.append(f"{head}: pause max {num(wmax / 1e6, 'ms')}, worst STW p99 "
-                     f"{num(wp99 / 1e6 if wp99 is not None else None, 'ms')}")
+        mlo, mhi = pooled[-1][0], pooled[-1][1]
+        plo, phi = _bucket_at(pooled, 99.0)
+        parts.append(f"{head}: longest pause in [{ms(mlo)}, {ms(mhi)}) ms, STW p99 in [{ms(plo)}, {ms(phi)}) ms")
+        if mlo > bmax or plo >= bp99:
+            kinds.append(REFUTED)
+        elif mhi <= bmax and phi <= bp99:
+            kinds.append(HOLDS)
+        else:
+            kinds.append(NOT_MEASURABLE)
+            straddle.append(f"{gv}/{gx or 'none'}: a bucket straddles a bound")
     measured = "; ".join(parts)
-    notes = ["STW values come from the runtime's pause histogram (bucket upper edges, up to about 25% above "
-             "the true pause)."]
+    notes = ["STW pauses are read from the runtime's pause histogram (/sched/pauses/total/gc:seconds, 4 buckets per "
+             "power of two), pooled over the load runs that use the default GOGC and GOMAXPROCS; a pause is known "
+             "only to lie within its bucket, so each value is given as [lower, upper) edges."]
+    if skipped:
+        notes.append(f"{skipped} load run{'s' * (skipped != 1)} left out: closed loop, fallen behind its target, or "
+                     "with a non-default GOGC, GOMAXPROCS or the adaptive controller.")
+    pauses = int(sum(cnt for es in groups.values() for _, _, cnt in _pool_stw(es)))
+    if 0 < pauses < 100:
+        notes.append(f"Only {pauses} pauses: the p99 is close to the maximum; longer runs (--duration) give a p99 "
+                     "that means something.")
+    bounds = f"max <= {d['max_pause_ms']} ms, p99 < {d['p99_stw_ms']} ms"
     if REFUTED in kinds:
-        return _verdict(c, measured, REFUTED, f"refuted (a bound is exceeded: max <= {d['max_pause_ms']} ms, "
-                                              f"p99 < {d['p99_stw_ms']} ms)", notes)
+        return _verdict(c, measured, REFUTED, f"refuted (a bound is exceeded: {bounds})", notes)
+    if straddle:
+        return _not_measurable(c, f"the histogram cannot tell: {'; '.join(straddle)} ({bounds})", measured, notes)
     if HOLDS in kinds:
         return _verdict(c, measured, HOLDS, "holds", notes)
     return _not_measurable(c, "no GC cycle ran during the load runs", measured, notes)
+
+
+def _default_runtime(e: dict, cores: int | None) -> bool:
+    """_default_runtime says whether a load run used the runtime's default GOGC and GOMAXPROCS at a rate it
+    sustained (C9 is about the collector as shipped under a load the server carries, not about an
+    oversubscribed or GOGC=off setting, nor a closed-loop run that keeps every core busy and so delays the
+    stop-the-world handshake)."""
+    r = loadview.rate(e)
+    if r["closed_loop"] or r["kept_up"] is False:
+        return False
+    sweep = e.get("sweep")
+    if sweep == "gomaxprocs":
+        return cores is not None and loadview.point_value(e, "gomaxprocs") == cores
+    if sweep == "gogc":
+        return loadview.gogc_of(e) == 100
+    if sweep == "controller":
+        return not _is_adaptive(e)
+    return True
+
+
+def _pool_stw(es: list[dict]) -> list[tuple[float, float, float]]:
+    """_pool_stw adds up the STW buckets of several load runs; a run without buckets contributes its maximum."""
+    acc: dict[tuple[float, float], float] = {}
+    for e in es:
+        bs = loadview.stw_buckets(e)
+        if not bs:
+            g = loadview.gc(e)
+            if g["stw_max_ns"] and g["stw_count"]:
+                bs = [(g["stw_max_ns"], g["stw_max_ns"], 1.0)]
+        for lo, hi, cnt in bs:
+            acc[(lo, hi)] = acc.get((lo, hi), 0.0) + cnt
+    return sorted((lo, hi, cnt) for (lo, hi), cnt in acc.items())
+
+
+def _bucket_at(bs: list[tuple[float, float, float]], pct: float) -> tuple[float, float]:
+    """_bucket_at returns the (lo, hi) edges of the bucket holding the pct-th percentile."""
+    total = sum(cnt for _, _, cnt in bs)
+    rank, seen = math.ceil(total * pct / 100), 0.0
+    for lo, hi, cnt in bs:
+        seen += cnt
+        if seen >= rank:
+            return lo, hi
+    return bs[-1][0], bs[-1][1]
 
 
 def _escape_case(r: dict) -> str:
@@ -651,7 +740,7 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
     """
     d = c["decide"]
     if escape is None:
-        return _not_measurable(c, escape_why or "no escape analysis results; run `python -m gobench.escape`")
+        return _not_measurable(c, escape_why or "no escape analysis results; run `invoke escape`")
     recs = [r for r in escape["records"] if str(r.get("claim", "")).upper() == d["claim"]]
     if not recs:
         return _not_measurable(c, f"escape.json has no check for {d['claim']}")
@@ -669,11 +758,13 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
     if hidden:
         notes.append("-m reports the stack, yet the code allocates at run time (counted by the Go tests) in: "
                      + ", ".join(f"{r.get('id')} ({num(r.get('allocs_per_op'))} allocs/op)" for r in hidden)
-                     + ". The article's wording (escapes, per -m) is wrong there; its conclusion (it allocates) is not.")
+                     + ". The article's wording (escapes, per -m) is wrong there; its conclusion (it allocates) "
+                       "is not.")
     unchecked = [r for r in recs if r.get("holds") is False or r.get("ok") is False]
     if has_article and unchecked:
         notes.append("The compiler no longer does what gosrc/patterns/escape_expectations.json verified for: "
-                     + ", ".join(str(r.get("id")) for r in unchecked) + "; rerun `python -m gobench.escape` and review.")
+                     + ", ".join(str(r.get("id")) for r in unchecked)
+                     + "; rerun `invoke escape` and review.")
     if disagree:
         return _verdict(c, measured, REFUTED,
                         f"refuted for {len(disagree)} of {len(judged)} cases ("
@@ -734,6 +825,31 @@ def evaluate(run: dict, escape_path: Path | str | None = None, claims_doc: dict 
             v.notes += escape_context(c["id"], escape)
         out.append(v)
     return out
+
+
+def merge_runs(run: dict, others: list[dict]) -> dict:
+    """merge_runs returns run with the micro benchmarks and load entries of other runs added, for a claims
+    table over several runs (`invoke bench` and `invoke load` store separate runs). A benchmark already in run
+    (same name and build) is kept from run; load entries are all added, labelled with their run id."""
+    merged = dict(run)
+    have = {(b.get("name"), b.get("build", "default")) for b in run.get("benchmarks") or []}
+    benches, load = list(run.get("benchmarks") or []), list(run.get("load") or [])
+    for o in others:
+        for b in o.get("benchmarks") or []:
+            if (b.get("name"), b.get("build", "default")) not in have:
+                have.add((b.get("name"), b.get("build", "default")))
+                benches.append(b)
+        for e in o.get("load") or []:
+            if isinstance(e, dict):
+                load.append({**e, "label": f"{loadview.label(e)} [{o.get('run_id')}]"})
+        for k, lib in (o.get("libraries") or {}).items():
+            merged.setdefault("libraries", {}).setdefault(k, lib)
+    merged["benchmarks"] = benches
+    if load:
+        merged["load"] = load
+    if not merged.get("ffi_ns_per_call"):
+        merged["ffi_ns_per_call"] = next((o["ffi_ns_per_call"] for o in others if o.get("ffi_ns_per_call")), None)
+    return merged
 
 
 def table_rows(verdicts: list[Verdict]) -> list[list[str]]:

@@ -50,7 +50,32 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
+    after_run(folder, out, err, escape_check=True)
     return 1 if any(b.get("status") not in ("ok", None) for b in run["benchmarks"]) else 0
+
+
+def after_run(folder, out: IO[str], err: IO[str], with_runs: list[str] | None = None,
+              escape_check: bool = False) -> None:
+    """after_run refreshes the escape-analysis check and writes the run's report.
+
+    Both are derived from stored data; a failure here is a warning, since the
+    run itself is already stored and can be reported later with `invoke report`.
+    """
+    import io
+
+    from gobench import escape, report
+
+    root = folder.parent.parent
+    if escape_check:
+        buf = io.StringIO()
+        if escape.main(["--out", str(root / "escape.json")], buf) == 2:
+            print(f"gobench: warning: escape analysis could not run:\n{buf.getvalue()}", file=err)
+    try:
+        md = report.write_report(folder, root, with_runs)
+        out.write(f"report: {md} (and {md.with_suffix('.html').name}); charts in {folder / 'charts'}\n")
+    except Exception as e:  # noqa: BLE001 - the stored run matters more than its report
+        print(f"gobench: warning: the report could not be written ({type(e).__name__}: {e}); "
+              f"retry with `invoke report --run {folder.name}`", file=err)
 
 
 def scenarios(out: IO[str] = sys.stdout) -> int:
@@ -102,16 +127,18 @@ def gate_selftest(trials: int = 10, quick: bool = False, out: IO[str] = sys.stdo
 # StoreError whose message is printed with exit status 2, never a traceback.
 
 
-def report(run: str | None = None, root=None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """report rebuilds the charts, REPORT.md and REPORT.html of a stored run (default: latest)."""
+def report(run: str | None = None, with_runs: list[str] | None = None, root=None, out: IO[str] = sys.stdout,
+           err: IO[str] = sys.stderr) -> int:
+    """report rebuilds the charts, REPORT.md and REPORT.html of a stored run (default: latest); with_runs
+    adds other runs' results (e.g. a load run) to its claims table."""
     from gobench import claims as claimsmod
     from gobench import report as rep
 
     root = root or store.RESULTS
     try:
         folder = store.resolve(run, root)
-        path = rep.write_report(folder, root)
-        doc = store.load_run(folder, root)
+        path = rep.write_report(folder, root, with_runs)
+        doc = claimsmod.merge_runs(store.load_run(folder, root), [store.load_run(r, root) for r in with_runs or []])
     except store.StoreError as e:
         print(f"gobench: {e}", file=err)
         return 2
@@ -171,3 +198,43 @@ def history(metric: str = "ns_per_op", filter_: str | None = None, root=None, ou
 
 if __name__ == "__main__":
     print(json.dumps(parse_params(sys.argv[1:])))
+
+
+def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """review runs everything a design review needs and writes one report with a verdict per claim.
+
+    The micro benchmarks, the default load run and the GOGC, GOMAXPROCS,
+    GC-implementation and controller sweeps are stored as separate runs; the
+    report of the micro run joins the others in its claims table.
+    """
+    from gobench import loadrun
+
+    t0 = time.monotonic()
+    code = bench(quick=quick, out=out, err=err)
+    if code == 2:
+        return 2
+    micro = store.resolve(None)
+    dur, warm = (3.0, 1.0) if quick else (10.0, 2.0)
+    joined, worst = [], code
+    for sweep in (None, "gogc", "gomaxprocs", "gc", "controller"):
+        title = f"load sweep {sweep}" if sweep else "load at the default rate"
+        out.write(f"\n== {title} ==\n")
+        try:
+            duration = max(dur, 11.0) if sweep == "controller" else dur  # two controller periods at least
+            run_ = loadrun.run(None, 12_000, duration, warm, sweep, "open", 5.0, out)
+        except (ValueError, ToolchainError, BuildError) as e:
+            print(f"gobench review: {title}: {e}", file=err)
+            worst = max(worst, 1)
+            continue
+        except KeyboardInterrupt:
+            print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
+            return 130
+        folder = store.write_run(run_)
+        out.write("\n" + loadrun.table(run_) + f"stored {folder}\n")
+        joined.append(str(folder))
+        if any(e["status"] != "ok" for e in run_["load"]):
+            worst = max(worst, 1)
+    out.write("\n")
+    after_run(micro, out, err, with_runs=joined)
+    out.write(f"review finished in {time.monotonic() - t0:.0f} s\n")
+    return worst

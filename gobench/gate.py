@@ -17,11 +17,13 @@ How a metric is judged depends on what kind of number it is.
   allocs/op may not grow by more than 0.01, B/op by more than 1% (and at
   least 0.5 B). Why these and not zero: a round's counts include the
   runtime's own allocations while it runs (a sync.Pool refilled after a GC,
-  background workers), divided over N ops; on the VM they were below 1e-5
-  allocs/op and 0.001 B/op (OrderItem/pool, the noisiest). The smallest change a code edit
-  makes is one allocation in every op (+1 alloc/op, +8 B/op at least) or, for
-  amortised growth, one in every few dozen: 0.01 catches an extra allocation
-  every 100 ops and never the runtime's noise. Struct sizes and escape
+  background workers, goroutine stacks), divided over N ops; between two
+  runs of the same code on the VM they differed by at most 1e-4 allocs/op
+  and 0.01 B/op over all 22 scenarios. The smallest change a code edit
+  usually makes is one allocation in every op (+1 alloc/op, +8 B/op at least)
+  or, for amortised growth, one in every few dozen: 0.01 catches an extra
+  allocation every 100 ops and never the runtime's noise. It misses rarer
+  ones (one more arena chunk every 512 ops is +0.002). Struct sizes and escape
   expectations, when a run carries them, must not change for the worse at all.
 * Timing and GC-count metrics (``ns_per_op``, ``gc_per_1k_ops``) are noisy,
   so a change is a regression only when (a) a two-sided Mann-Whitney U test
@@ -62,7 +64,7 @@ from pathlib import Path
 from statistics import median
 from typing import IO
 
-from gobench import abrun, atomic, collect, machine, store, summary
+from gobench import abrun, atomic, machine, store, summary
 from gobench.abrun import GateError
 from gobench.protocol import FFI_NAME, Settings
 from gobench.stats import mann_whitney_p
@@ -80,10 +82,13 @@ STATISTICAL = ("ns_per_op", "gc_per_1k_ops")
 PAIRED_EFFECT = ("ns_per_op",)
 MACHINE_KEYS = ("cpu_model", "cpu_count", "hostname")
 
-# Gate settings. Quick has more, short rounds than `invoke bench --quick`: the rounds
-# are the sample of the U test, and lockstep rounds are cheap. Full is `invoke bench`'s.
+# Gate settings: many short rounds rather than `invoke bench`'s few long ones. The rounds
+# are the sample of the U test, and the shorter a lockstep round, the more of the machine's
+# noise the two rounds of a pair share. Measured with `invoke gate-selftest --trials 10` on
+# the busy 2-core VM: bench's 10 x 100 ms caught inject-slow 9/10 times in 829 s; 10 x 15 ms
+# caught it 10/10 in 160 s (no false alarm in either).
 QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0)
-FULL = collect.FULL
+FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0)
 DEFAULT_BLOCKS = 4  # --against: 4 lockstep blocks (fresh worker pairs), AB BA AB BA
 DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check repeats the same number)
 DEFAULT_BUILDS = ("default", "arenas")
@@ -543,11 +548,16 @@ def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = OUT
         gatereport.chart(decision, out_dir / "ratios.png")
     except Exception as e:  # a chart is a nicety: its failure is a warning, never the verdict
         out.write(f"gobench: warning: chart not written: {e}\n")
+    _step_summary(md)
+    return out_dir
+
+
+def _step_summary(md: str) -> None:
+    """_step_summary appends to the GitHub Actions job summary when running there."""
     gh = os.environ.get("GITHUB_STEP_SUMMARY")
     if gh:
         with open(gh, "a") as f:
             f.write(md + "\n")
-    return out_dir
 
 
 def _report(decision: Decision, runs: dict, out: IO[str], out_dir: Path) -> int:
@@ -574,6 +584,9 @@ def baseline_main(quick: bool = False, filter_: str | None = None, rounds: int |
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no baseline written.", file=err)
         return 130
+    if not run["benchmarks"]:
+        print(f"gobench: --filter {filter_!r} matches no scenario; see `invoke scenarios`", file=err)
+        return 2
     bad = [b["name"] for b in run["benchmarks"] if b.get("status") != "ok"]
     if bad:
         print(f"gobench: not recording a baseline: {', '.join(bad)} failed; fix them or narrow --filter", file=err)
@@ -582,8 +595,15 @@ def baseline_main(quick: bool = False, filter_: str | None = None, rounds: int |
     out.write(f"baseline: {len(run['benchmarks'])} scenarios, {sessions} sessions of {st.rounds} rounds x "
               f"{st.round_ms:g} ms on {run['machine']['hostname']} ({run['machine']['cpu_model']}, "
               f"{run['machine']['cpu_count']} CPUs) -> {path}\n"
-              f"commit it: git add {path}\n")
+              f"commit it with the change it measures: git add {_rel(path)}\n")
     return 0
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(abrun.buildmod.ROOT))
+    except ValueError:
+        return str(path)
 
 
 def check_main(against: str | None = None, strict_timing: bool = False, filter_: str | None = None,
@@ -603,6 +623,7 @@ def check_main(against: str | None = None, strict_timing: bool = False, filter_:
                                              cfg, out)
     except (ValueError, GateError) as e:
         print(f"gobench: could not check: {e}", file=err)
+        _step_summary(f"## gobench performance gate: could not check\n\n```\n{e}\n```\n")
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no verdict.", file=err)

@@ -182,4 +182,7 @@ def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: floa
         return 130
     folder = store.write_run(run_)
     out.write("\n" + table(run_) + f"\nstored {folder}\n")
+    from gobench import cli
+
+    cli.after_run(folder, out, err)
     return 1 if any(e["status"] != "ok" for e in run_["load"]) else 0

@@ -106,7 +106,8 @@ def latency(e: dict) -> dict:
 
 
 def spectrum(e: dict, pcts: list[float]) -> list[tuple[float, float]]:
-    """spectrum returns (percentile, latency ns) points: from the buckets if there are any, else the stored percentiles."""
+    """spectrum returns (percentile, latency ns) points: from the buckets if there are any, else the stored
+    percentiles."""
     lat = _dict(result(e).get("latency"))
     if buckets(lat.get("buckets")):
         pts = [(p, percentile_from_buckets(lat["buckets"], p)) for p in pcts]
@@ -166,7 +167,7 @@ def stw_mean_sd(e: dict) -> tuple[float | None, float | None]:
 
 
 def point_value(e: dict, key: str):
-    """point_value returns the sweep point's value for key (e.g. "gomaxprocs"), falling back to the reply's own field."""
+    """point_value returns the sweep point's value for key (e.g. "gomaxprocs"), else the reply's own field."""
     v = _dict(e.get("point")).get(key)
     if v is None:
         v = result(e).get(key)
@@ -191,7 +192,8 @@ def gogc_of(e: dict) -> int | None:
 
 
 def runtime_info(e: dict, run: dict) -> dict:
-    """runtime_info is {"go_version", "goexperiment", "gogc", "gomaxprocs"} for an entry, from the reply or its library."""
+    """runtime_info is {"go_version", "goexperiment", "gogc", "gomaxprocs"} of an entry, from the reply or
+    from its library's info."""
     r = result(e)
     info = _dict(_dict(_dict(run.get("libraries")).get(e.get("build") or "default")).get("info"))
     gv = r.get("go_version") or info.get("go_version") or _dict(run.get("toolchain")).get("version")
@@ -204,9 +206,20 @@ def runtime_info(e: dict, run: dict) -> dict:
             "gomaxprocs": r.get("gomaxprocs", info.get("gomaxprocs"))}
 
 
+def controller_enabled(e: dict) -> bool:
+    """controller_enabled says whether the adaptive GOGC controller changed GOGC during the run. The generator
+    records the formula's decisions even when it only watches (enabled false, applied false)."""
+    ctl = _dict(result(e).get("controller"))
+    if isinstance(ctl.get("enabled"), bool):
+        return ctl["enabled"]
+    return bool(ctl.get("gogc_timeline"))
+
+
 def controller_timeline(e: dict) -> list[tuple[float, float]]:
-    """controller_timeline returns (seconds, GOGC) points of the adaptive controller, if it ran."""
-    tl = _dict(result(e).get("controller")).get("gogc_timeline") or []
+    """controller_timeline returns (seconds, GOGC) points of the adaptive controller, if it ran, starting
+    with the GOGC in force at t=0 when the reply gives it."""
+    ctl = _dict(result(e).get("controller"))
+    tl = ctl.get("gogc_timeline") or []
     out = []
     for i, x in enumerate(tl):
         if isinstance(x, dict):
@@ -220,4 +233,7 @@ def controller_timeline(e: dict) -> list[tuple[float, float]]:
             out.append((float(x[0]), float(x[1])))
         elif _num(x) is not None:
             out.append((float(i), float(x)))
+    start = _first(ctl, "gogc_start")
+    if out and start is not None and out[0][0] > 0:
+        out.insert(0, (0.0, start))
     return out

@@ -123,7 +123,11 @@ class Peer:
             pass
         finally:
             self.kill()
-            self._errf.close()
+            for f in (self.proc.stdin, self.proc.stdout, self._errf):
+                try:
+                    f.close()
+                except OSError:
+                    pass
 
 
 def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, settings: Settings,
@@ -193,10 +197,14 @@ def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, sett
                 res[e.side][name].update(status="crashed", error=str(e))
             else:  # it died loading the library: nothing of this side can be measured
                 res["fatal"] = str(e)
-            for s in ("base", "head"):  # the block ends: what was not finished is not compared
+            for s in ("base", "head"):  # the block ends: the rest of the family is not compared in it
                 for n, o in res[s].items():
-                    if o["status"] == "ok" and len(o["rounds"]) < settings.rounds:
+                    if n != name and o["status"] == "ok" and len(o["rounds"]) < settings.rounds:
                         o.update(status="skipped", error=f"not finished: {e.side} worker died in this block")
+        except BaseException:  # Ctrl-C or a bug here: stop both workers now, not after their round
+            for p in peers.values():
+                p.kill()
+            raise
         finally:
             for p in peers.values():
                 p.close()

@@ -130,7 +130,8 @@ def render_html(doc: Doc, title: str) -> str:
             out.append(f"<p>{_inline(b[1])}</p>")
         elif kind == "table":
             header, rows, classes = b[1], b[2], b[3] or [""] * len(b[2])
-            out.append("<table><thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr></thead><tbody>")
+            out.append("<table><thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header)
+                       + "</tr></thead><tbody>")
             for r, cls in zip(rows, classes):
                 cells = []
                 for j, c in enumerate(r):
@@ -257,24 +258,28 @@ def load_rows(run: dict) -> list[list[str]]:
     rows = []
     for e in loadview.entries(run):
         point = e.get("point") if isinstance(e.get("point"), dict) else {}
-        sweep = ",".join(f"{k}={v}" for k, v in point.items()) if point else (e.get("sweep") or "-")
+        key = e.get("sweep") if e.get("sweep") in point else next(iter(point), None)
+        sweep = f"{key}={point[key]}" if key else "-"  # the swept value only; details are in run.json
+        label = loadview.label(e)
+        if not label.startswith(str(e.get("kind"))):
+            label += f" ({e.get('kind')})"
         if e.get("status", "ok") != "ok" or not isinstance(e.get("result"), dict):
-            rows.append([loadview.label(e), e.get("kind", "?"), e.get("build", "default"), sweep,
+            rows.append([label, e.get("build", "default"), sweep,
                          f"{str(e.get('status')).upper()}: {(e.get('error') or '').strip()[:60]}"] + [""] * 8)
             continue
         r, lat, g = loadview.rate(e), loadview.latency(e), loadview.gc(e)
         us = lambda v: _fmt(v / 1e3) if v is not None else "-"  # noqa: E731
         rate = ("closed loop" if r["closed_loop"] else f"{_fmt(r['target'])}") + f" / {_fmt(r['achieved'])}" \
             + ("" if r["kept_up"] in (None, True) else " (fell behind)")
-        rows.append([loadview.label(e), e.get("kind", "?"), e.get("build", "default"), sweep, rate,
-                     us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), _fmt(g["cycles_per_min"]),
-                     f"{us(g['stw_p99_ns'])} / {us(g['stw_max_ns'])}",
+        stw = f"{us(g['stw_p99_ns'])} / {us(g['stw_max_ns'])}" if g["stw_count"] else "no pause"
+        rows.append([label, e.get("build", "default"), sweep, rate,
+                     us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), _fmt(g["cycles_per_min"]), stw,
                      "-" if g["gc_cpu_fraction"] is None else f"{g['gc_cpu_fraction'] * 100:.2f}%",
                      "-" if g["peak_heap_bytes"] is None else _fmt(g["peak_heap_bytes"] / 1e6)])
     return rows
 
 
-LOAD_HEADER = ["load run", "kind", "build", "sweep", "req/s target / achieved", "p50 µs", "p99 µs", "p99.9 µs",
+LOAD_HEADER = ["load run", "build", "sweep", "req/s target / achieved", "p50 µs", "p99 µs", "p99.9 µs",
                "max µs", "GC/min", "STW p99 / max µs", "GC CPU", "peak heap MB"]
 
 
@@ -291,10 +296,15 @@ def implied_snapshot_mb_s(doc: dict) -> dict[str, float]:
             d["claimed_bytes"] / (d["claimed_baseline_ms"] / 1e3) / mb}
 
 
-def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: list[str] | None = None) -> Doc:
-    """build assembles the report document of a run (drawing its charts into run_dir/charts)."""
+def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: list[str] | None = None,
+          with_runs: list[dict] | None = None) -> Doc:
+    """build assembles the report document of a run (drawing its charts into run_dir/charts).
+
+    with_runs are other stored runs whose benchmarks and load results join this run's for the claims
+    table only (the rest of the report is this run's).
+    """
     cdoc = claims.load_claims()
-    verdicts = claims.evaluate(run, escape_path, cdoc)
+    verdicts = claims.evaluate(claims.merge_runs(run, with_runs or []), escape_path, cdoc)
     figs = charts.render_all(run, run_dir / CHART_DIR, implied_snapshot_mb_s(cdoc))
     doc = Doc()
     doc.h(1, f"gobench report: {run.get('run_id')}")
@@ -305,8 +315,8 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     doc.p(f"{ok} of {len(run.get('benchmarks') or [])} micro scenarios ran"
           + (f", {len(loadview.entries(run, ok_only=True))} of {len(loadview.entries(run))} load runs"
              if loadview.entries(run) else ", no load runs")
-          + f". Claims: {counts['holds']} hold, {counts['magnitude']} hold in direction with another magnitude, "
-            f"{counts['refuted']} refuted, {counts['not_measurable']} not measurable here (table at the end)."
+          + f". Claims (table at the end): holds {counts['holds']}, direction holds with another magnitude "
+            f"{counts['magnitude']}, refuted {counts['refuted']}, not measurable here {counts['not_measurable']}."
           + (f" **{len(probs)} problem(s)**, listed below." if probs else ""))
 
     doc.h(2, "Environment")
@@ -376,6 +386,13 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     tol = cdoc.get("tolerance", {})
     doc.p(f"Verdicts are computed by gobench/claims.py from the numbers above and gobench/claims.json. "
           f"{tol.get('magnitude_doc', '')} {tol.get('significance_doc', '')} {tol.get('load_noise_doc', '')}")
+    if with_runs:
+        doc.p("This table also uses the results of " + ", ".join(f"`{o.get('run_id')}` ({o.get('kind', '?')})"
+                                                             for o in with_runs) + ".")
+        other_cpu = {(o.get("machine") or {}).get("cpu_model") for o in with_runs} - {
+            (run.get("machine") or {}).get("cpu_model")}
+        if other_cpu:
+            doc.p(f"**Warning**: those runs were made on another CPU ({', '.join(map(str, other_cpu))}).")
     if escape_path:
         ep = Path(escape_path)
         if ep.exists():
@@ -388,7 +405,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
         doc.ul(notes)
     doc.h(2, "Reproduce")
     doc.p(f"Data: `run.json` (schema {store.SCHEMA}) and `bench.txt` (Go benchmark format, for benchstat) in this "
-          f"folder. Rebuild this report from them: `invoke report {run.get('run_id')}`. Measure again: "
+          f"folder. Rebuild this report from them: `invoke report --run {run.get('run_id')}`. Measure again: "
           f"`invoke bench{' --filter ' + repr(run['filter']) if run.get('filter') else ''}`.")
     return doc
 
@@ -406,18 +423,21 @@ def check(run: dict, path: Path) -> list[str]:
     return [e for e in errs if e.startswith("$.load")]
 
 
-def write_report(run_dir: Path, root: Path | None = None) -> Path:
+def write_report(run_dir: Path, root: Path | None = None, with_runs: list[str] | None = None) -> Path:
     """write_report rebuilds the charts and REPORT.md/REPORT.html of a stored run folder; returns REPORT.md.
 
     root is the results root holding escape.json (default: the folder two
-    levels above run_dir, i.e. results/). Raises store.StoreError when the
-    run cannot be read.
+    levels above run_dir, i.e. results/). with_runs names other runs (ids or
+    folders) whose results join the claims table, e.g. the `invoke load` run
+    beside an `invoke bench` run. Raises store.StoreError when a run cannot
+    be read.
     """
     run_dir = Path(run_dir)
     root = Path(root) if root else run_dir.parent.parent
     run = store.load_run(run_dir, root)
     warnings = check(run, run_dir / "run.json")
-    doc = build(run, run_dir, root / "escape.json", warnings)
+    others = [store.load_run(r, root) for r in with_runs or []]
+    doc = build(run, run_dir, root / "escape.json", warnings, others)
     md = render_md(doc, run_dir)
     atomic.write_text(run_dir / REPORT_MD, md)
     atomic.write_text(run_dir / REPORT_HTML, render_html(doc, f"gobench report {run.get('run_id')}"))

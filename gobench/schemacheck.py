@@ -57,13 +57,27 @@ def _resolve(ref: str, root: dict) -> dict:
     return node
 
 
+def _type_fits(v, s: dict) -> bool:
+    types = s.get("type")
+    if types is None:
+        return True
+    return any(_TYPES[t](v) for t in (types if isinstance(types, list) else [types]))
+
+
 def _check(v, s: dict, root: dict, path: str, out: list[str], limit: int) -> None:
     if len(out) >= limit:
         return
     if "$ref" in s:
         _check(v, _resolve(s["$ref"], root), root, path, out, limit)
     if "anyOf" in s:
-        if not any(not errors(v, {**sub, "$defs": root.get("$defs", {})}, 1) for sub in s["anyOf"]):
+        subs = [{**sub, "$defs": root.get("$defs", {})} for sub in s["anyOf"]]
+        if any(not errors(v, sub, 1) for sub in subs):
+            return
+        # say why the form whose type fits was rejected, rather than only "none matched"
+        fitting = [sub for sub in subs if _type_fits(v, _resolve(sub["$ref"], sub) if "$ref" in sub else sub)]
+        if len(fitting) == 1:
+            _check(v, fitting[0], fitting[0], path, out, limit)
+        else:
             out.append(f"{path}: matches none of the allowed forms")
         return
     if "const" in s and v != s["const"]:

@@ -106,7 +106,7 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
     pct = {p: loadview.percentile_from_buckets(lb, p) for p in (50, 90, 99, 99.9, 99.99)}
     sp = lambda p: loadview.percentile_from_buckets(sb, p) or 0.0  # noqa: E731
     return {
-        "label": label or kind + ("" if not point else " " + ",".join(f"{k.upper()}={v}" for k, v in point.items())),
+        "label": label or kind + (f" {sweep.upper()}={point[sweep]}" if point and sweep in point else ""),
         "kind": kind, "build": build, "env": {}, "sweep": sweep, "point": point or {}, "mode": mode, "status": "ok",
         "error": None,
         "result": {
@@ -155,7 +155,8 @@ def load_section() -> list[dict]:
                           sweep="controller", point={"controller": "fixed GOGC=100"}, seed=31,
                           label="order-new GOGC=100 fixed"))
     out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=120, stw_ns=40_000, achieved=2000,
-                          sweep="controller", point={"controller": "adaptive"}, seed=30, label="order-new adaptive GOGC",
+                          sweep="controller", point={"controller": "adaptive"}, seed=30,
+                          label="order-new adaptive GOGC",
                           timeline=[{"t_ms": 5000 * (i + 1), "qps": 2000, "p99_ms": 0.08, "count": 10000,
                                      "gogc_formula": 150, "gogc": 150, "applied": True} for i in range(2)]))
     return out

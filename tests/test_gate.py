@@ -300,3 +300,19 @@ def test_baseline_then_check_end_to_end(tmp_path):
     assert doc["sessions"] == 2 and len(doc["run"]["benchmarks"][0]["rounds"]) == 2 * gate.QUICK.rounds
     code = gate.check_main(baseline_path=p, out_dir=tmp_path / "gate", out=out, err=out)
     assert code == 0, out.getvalue()
+
+
+@pytest.mark.slow
+def test_lockstep_contains_panics_and_fatal_errors(built_default):
+    """A panic is an error reply; a fatal error kills one worker, and the parent keeps going."""
+    from gobench import lockstep
+    from gobench.protocol import Settings
+
+    specs = [("Fault/panic", {}), ("OrderItem/new", {}), ("Fault/fatal", {})]
+    st = Settings(round_ms=2.0, rounds=3, ffi_calls=1_000, max_calibration_s=5.0)
+    res = lockstep.run_pair(specs, built_default.dir, built_default.dir, st)
+    assert "fatal" not in res
+    assert res["base"]["Fault/panic"]["status"] == "error" and "panic" in res["base"]["Fault/panic"]["error"]
+    assert res["base"]["Fault/fatal"]["status"] == "crashed"
+    assert "base worker died" in res["base"]["Fault/fatal"]["error"]
+    assert res["base"]["OrderItem/new"]["status"] == "skipped"  # its block ended with the crash

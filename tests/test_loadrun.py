@@ -54,7 +54,9 @@ def test_short_load_run_end_to_end():
         assert lat["count"] > 0
         assert lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"] <= lat["max_ns"]
         assert sum(b["count"] for b in lat["buckets"]) == lat["count"] - lat.get("underflow", 0) - lat.get("overflow", 0)
-    # allocation counts are exact: 8 OrderItems per order with new(), none from the pool
-    assert by["order-new"]["result"]["gc"]["alloc_objects"] >= 8 * by["order-new"]["result"]["latency"]["count"]
+    # 8 OrderItems per order with new(), none from the pool; the allocation
+    # window and the latency window differ by the requests in flight at their edges
+    new = by["order-new"]["result"]
+    assert 7.5 <= new["gc"]["alloc_objects"] / new["latency"]["count"] <= 8.5
     assert by["order-pool"]["result"]["gc"]["alloc_objects"] < by["order-pool"]["result"]["latency"]["count"]
     assert "rate" in loadrun.table(run).splitlines()[0] or "req/s" in loadrun.table(run)

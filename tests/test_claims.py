@@ -1,0 +1,273 @@
+"""Claim verdicts (gobench/claims.py): every verdict kind of every decide type, on synthetic runs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import synthetic_runs as syn
+
+from gobench import claims
+
+CLAIMS_MD = Path("/work/shared/CLAIMS.md")
+
+
+def verdict(run: dict, cid: str, escape: Path | None = None) -> claims.Verdict:
+    return next(v for v in claims.evaluate(run, escape) if v.id == cid)
+
+
+def with_bench(run: dict, name: str, rounds: list[dict]) -> dict:
+    """with_bench returns a copy of run whose benchmark `name` has the given rounds."""
+    run = copy.deepcopy(run)
+    run["benchmarks"] = [b for b in run["benchmarks"] if b["name"] != name] + [syn.bench(name, rounds)]
+    return run
+
+
+def with_load(run: dict, kind: str, **kw) -> dict:
+    """with_load returns a copy of run whose plain load entry of `kind` is replaced."""
+    run = copy.deepcopy(run)
+    run["load"] = [e for e in run["load"] if not (e["kind"] == kind and e["sweep"] is None)]
+    run["load"].append(syn.load_entry(kind, **kw))
+    return run
+
+
+BASE = syn.make_run()
+NO_LOAD = syn.make_run(with_load=False)
+
+# (case, run, claim, expected kind, text the verdict must contain)
+CASES = [
+    # micro_ratio
+    ("C1 ratio within 1.5x of claim", with_bench(BASE, "OrderItem/pool", syn.rounds(4.0, seed=3)), "C1",
+     claims.HOLDS, "holds"),
+    ("C1 ratio smaller than claimed", BASE, "C1", claims.MAGNITUDE,
+     "direction holds, magnitude differs (measured ns_per_op: 30.5 -> 18 ns, 1.7x vs claimed 23 -> 3.1 ns, 7.42x)"),
+    ("C1 pool slower", with_bench(BASE, "OrderItem/pool", syn.rounds(45, seed=3)), "C1", claims.REFUTED,
+     "refuted (the difference goes the other way"),
+    ("C1 no significant difference", with_bench(BASE, "OrderItem/pool", syn.rounds(30, seed=2)), "C1",
+     claims.REFUTED, "refuted (no significant difference"),
+    ("C1 scenario missing", syn.make_run(benchmarks=[b for b in syn.micro_benchmarks()
+                                                      if b["name"] != "OrderItem/pool"]), "C1",
+     claims.NOT_MEASURABLE, "not measurable here (no scenario 'OrderItem/pool' in this run (found OrderItem/new))"),
+    ("C1 too few rounds", with_bench(with_bench(BASE, "OrderItem/pool", syn.rounds(18, k=3, seed=3)),
+                                     "OrderItem/new", syn.rounds(30, k=3, seed=2)), "C1",
+     claims.NOT_MEASURABLE, "too few rounds"),
+    ("C11 bytes eliminated, ns ratio within tolerance", BASE, "C11", claims.HOLDS, "holds"),
+    ("C11 concrete still allocates", with_bench(BASE, "PaymentRoute/concrete", syn.rounds(45, 1, 8, seed=5)),
+     "C11", claims.MAGNITUDE, "measured bytes_per_op: 16 -> 8 B, 2x vs claimed 16 -> 0 B, eliminated"),
+    ("C11 crashed scenario", syn.make_run(benchmarks=[b for b in syn.micro_benchmarks()
+                                                      if b["name"] != "PaymentRoute/concrete"]
+                                          + [syn.bench("PaymentRoute/concrete", [], status="crashed",
+                                                       error="worker killed by SIGABRT\nfatal error: boom")]),
+     "C11", claims.NOT_MEASURABLE, "PaymentRoute/concrete crashed: worker killed by SIGABRT"),
+    # micro_exact
+    ("C10 exact sizes", BASE, "C10", claims.HOLDS, "holds"),
+    ("C10 smaller but other sizes",
+     with_bench(BASE, "StructLayout/packed", syn.rounds(2, extra={"sizeof_bytes": 32.0})),
+     "C10", claims.MAGNITUDE, "measured sizeof_bytes: 48 -> 32 B vs claimed 48 -> 40 B"),
+    ("C10 packed is larger", with_bench(BASE, "StructLayout/packed", syn.rounds(2, extra={"sizeof_bytes": 56.0})),
+     "C10", claims.REFUTED, "refuted"),
+    # snapshot_bandwidth
+    ("C6 faster but physically implausible", BASE, "C6", claims.MAGNITUDE, "physically implausible"),
+    ("C6 mmap slower", with_bench(BASE, "Snapshot/mmap", syn.rounds(9e5, n=64, seed=9, extra={"mb_per_s": 1000.0})),
+     "C6", claims.REFUTED, "refuted (the difference goes the other way"),
+    ("C6 no scenarios, memcpy measured",
+     syn.make_run(benchmarks=[b for b in syn.micro_benchmarks() if b["name"] not in ("Snapshot/mmap", "Snapshot/write")]),
+     "C6", claims.REFUTED, "the claimed times are physically implausible"),
+    ("C6 nothing measured", syn.make_run(benchmarks=[]), "C6", claims.NOT_MEASURABLE, "run `invoke bench`"),
+    # load_ratio
+    ("C2 GC cycles ratio within tolerance", BASE, "C2", claims.HOLDS, "holds"),
+    ("C2 pool has more GC cycles", with_load(BASE, "order-pool", p50_ns=18_000, gc_per_min=300, stw_ns=40_000,
+                                             achieved=2000), "C2", claims.REFUTED, "the difference goes the other way"),
+    ("C2 within load noise", with_load(BASE, "order-pool", p50_ns=18_000, gc_per_min=175, stw_ns=40_000,
+                                       achieved=2000), "C2", claims.REFUTED, "no significant difference"),
+    ("C2 without load", NO_LOAD, "C2", claims.NOT_MEASURABLE,
+     "not measurable here (no load run in this run; run `invoke load`)"),
+    ("C3 throughput ratio", BASE, "C3", claims.HOLDS, "holds"),
+    ("C3 both kept up", with_load(with_load(BASE, "tradecontext-heap", p50_ns=60_000, gc_per_min=220, stw_ns=5e4,
+                                            achieved=2000), "tradecontext-slab", p50_ns=30_000, gc_per_min=12,
+                                  stw_ns=5e4, achieved=2000), "C3", claims.NOT_MEASURABLE, "kept up"),
+    ("C4 p99 halved", BASE, "C4", claims.HOLDS, "holds"),
+    ("C5 not to zero", BASE, "C5", claims.MAGNITUDE, "vs claimed 217 -> 0 GC/min, eliminated"),
+    ("C5 to zero", with_load(BASE, "tradecontext-slab", p50_ns=30_000, gc_per_min=0, stw_ns=0, achieved=15000,
+                             target=40000, kept_up=False), "C5", claims.HOLDS, "holds"),
+    ("C3 kinds absent", syn.make_run() | {"load": [e for e in syn.load_section() if "tradecontext" not in e["kind"]]},
+     "C3", claims.NOT_MEASURABLE, "no pair of ok plain load runs"),
+    # controller
+    ("C7 fewer cycles, p99 kept", BASE, "C7", claims.HOLDS, "second half not exercised"),
+    ("C7 without load", NO_LOAD, "C7", claims.NOT_MEASURABLE, "no load run in this run"),
+    # gomaxprocs sweep
+    ("C8 lowest at the core count", BASE, "C8", claims.HOLDS, "this machine has 2 cores"),
+    ("C8 without load names the hardware", NO_LOAD, "C8", claims.NOT_MEASURABLE, "this machine has 2 cores"),
+    ("C2 too few GC cycles for a rate", with_load(BASE, "order-new", p50_ns=20_000, gc_per_min=18, stw_ns=40_000,
+                                                  achieved=2000), "C2", claims.NOT_MEASURABLE,
+     "ran only 3 GC cycles in the measured interval"),
+    ("C2 sweep-only load run", syn.make_run() | {"load": [e for e in syn.load_section() if e["sweep"] == "gogc"]},
+     "C2", claims.NOT_MEASURABLE, "holds only the gogc sweep"),
+    # pause bounds
+    ("C9 pauses under the bounds", BASE, "C9", claims.HOLDS, "holds"),
+    ("C9 a saturated run's long pauses are left out",
+     with_load(BASE, "tradecontext-heap", p50_ns=6e4, gc_per_min=220, stw_ns=3e6, achieved=9000, target=40000,
+               kept_up=False), "C9", claims.HOLDS, "holds"),
+    ("C9 bucket straddles 0.8 ms", syn.make_run() | {"load": [
+        syn.load_entry("order-new", p50_ns=2e4, gc_per_min=6, stw_ns=8.5e5, achieved=2000, seed=7)
+        | {"result": {**syn.load_entry("order-new", p50_ns=2e4, gc_per_min=6, stw_ns=8.5e5, achieved=2000)["result"],
+                      "gc": {"stw_count": 2, "stw_max_ns": 917504, "stw_p99_ns": 917504,
+                             "stw_buckets": [{"lo_ns": 786432, "hi_ns": 917504, "count": 2}]}}}]},
+     "C9", claims.NOT_MEASURABLE, "the histogram cannot tell"),
+    ("C9 sweep points off the defaults are left out", syn.make_run() | {"load": [
+        e for e in syn.load_section() if e["sweep"] == "gomaxprocs" and e["point"]["gomaxprocs"] != 2]},
+     "C9", claims.NOT_MEASURABLE, "no open-loop load run at the default GOGC and GOMAXPROCS"),
+    ("C9 long pause", with_load(BASE, "order-new", p50_ns=20_000, gc_per_min=180, stw_ns=3e6, achieved=2000), "C9",
+     claims.REFUTED, "a bound is exceeded"),
+]
+
+
+@pytest.mark.parametrize("case,run,cid,kind,text", CASES, ids=[c[0] for c in CASES])
+def test_verdicts(case, run, cid, kind, text):
+    v = verdict(run, cid)
+    assert v.kind == kind, f"{case}: {v.verdict} | {v.measured}"
+    assert text in v.verdict or text in v.measured, f"{case}: {v.verdict} | {v.measured}"
+    if kind == claims.MAGNITUDE:
+        assert v.verdict.startswith("direction holds, magnitude differs (measured ") and " vs claimed " in v.verdict
+    if kind == claims.NOT_MEASURABLE:
+        assert v.verdict.startswith("not measurable here (") and v.verdict.endswith(")")
+
+
+def test_c6_states_the_bandwidth_arithmetic():
+    v = verdict(BASE, "C6")
+    assert "1 GB in 1.7 ms needs 588 GB/s" in v.measured
+    assert "memcpy measured here: 14.9 GB/s" in v.measured
+    assert any("MS_ASYNC" in n for n in v.notes)
+
+
+def test_c9_reports_go_version_and_goexperiment():
+    v = verdict(BASE, "C9")
+    assert "go1.27.3, GOEXPERIMENT=none" in v.measured and "longest pause in [0.131, 0.156) ms" in v.measured
+    nv = verdict(NO_LOAD, "C9")
+    assert "go1.27.3" in nv.measured and "GOEXPERIMENT=arenas" in nv.measured
+
+
+def test_c8_refuted_and_magnitude():
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs" and e["point"]["gomaxprocs"] == 2:
+            e.update(syn.load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=150_000, achieved=2000,
+                                    sweep="gomaxprocs", point={"gomaxprocs": 2}, seed=22))
+    assert verdict(run, "C8").kind == claims.REFUTED
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs" and e["point"]["gomaxprocs"] == 4:  # double: far worse than claimed 1.41x
+            e.update(syn.load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=400_000, achieved=2000,
+                                    sweep="gomaxprocs", point={"gomaxprocs": 4}, seed=24))
+    v = verdict(run, "C8")
+    assert v.kind == claims.MAGNITUDE and "claimed 1.41x" in v.verdict
+
+
+def test_c8_too_few_pauses_is_not_measurable():
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs":
+            e["result"]["gc"]["stw_count"] = 2
+            e["result"]["gc"]["stw_buckets"] = e["result"]["gc"]["stw_buckets"][:1]
+            e["result"]["gc"]["stw_buckets"][0]["count"] = 2
+    v = verdict(run, "C8")
+    assert v.kind == claims.NOT_MEASURABLE and "fewer than 10 STW pauses" in v.verdict and "2 cores" in v.verdict
+
+
+def test_c7_refuted_when_controller_raises_cycles():
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] == "controller" and e["point"]["controller"] == "adaptive":
+            e["result"]["gc"]["cycles_per_min"] = 400
+    v = verdict(run, "C7")
+    assert v.kind == claims.REFUTED and "more GC cycles" in v.verdict
+
+
+ESCAPE = {"go_version": "go1.27.3", "flags": "-gcflags=-m=2", "results": [
+    {"id": "C12-closure-read", "claim": "C12", "func": "GoroutineClosure", "variable": "req", "expect": "stack",
+     "article": "heap", "observed": "stack", "holds": True, "why": "captured by value"},
+    {"id": "C12-param", "claim": "C12", "func": "GoroutineParam", "variable": "req", "expect": "stack",
+     "article": "stack", "observed": "stack", "holds": True},
+    {"id": "C12-object", "claim": "C12", "func": "GoroutineClosure", "variable": "func literal", "expect": "heap",
+     "article": None, "observed": "heap", "holds": True},
+    {"id": "C13-return-addr", "claim": "C13", "func": "EscapeReturnAddr", "variable": "it", "expect": "heap",
+     "article": "heap", "observed": "heap", "holds": True},
+    {"id": "C13-append-local", "claim": "C13", "func": "EscapeAppend", "variable": "append", "expect": "stack",
+     "article": "heap", "observed": "stack", "holds": True, "allocs_per_op": 1, "allocates_on_stack_verdict": True},
+    {"id": "C11-interface-box", "claim": "C11", "func": "PaymentRouteInterface", "variable": "method",
+     "expect": "heap", "article": "heap", "observed": "heap", "holds": True},
+]}
+
+
+def test_escape_verdicts(tmp_path):
+    path = tmp_path / "escape.json"
+    path.write_text(json.dumps(ESCAPE))
+    c12, c13 = verdict(BASE, "C12", path), verdict(BASE, "C13", path)
+    assert c12.kind == claims.REFUTED and "refuted for 1 of 2 cases" in c12.verdict and "C12-param" in c12.verdict
+    assert "captured by value" in " ".join(c12.notes)
+    assert c13.kind == claims.REFUTED and any("allocates at run time" in n for n in c13.notes)
+    assert any("C11-interface-box" in n for n in verdict(BASE, "C11", path).notes)  # context on other claims
+    agree = copy.deepcopy(ESCAPE)
+    for r in agree["results"]:
+        if r.get("article"):
+            r["observed"] = r["article"]
+    path.write_text(json.dumps(agree))
+    assert verdict(BASE, "C12", path).kind == claims.HOLDS
+    # the simpler form {expect, observed, ok} without "article" decides with "expect"
+    path.write_text(json.dumps([{"id": "e1", "claim": "C13", "func": "f", "variable": "x", "expect": "heap",
+                                 "observed": "heap", "ok": True}]))
+    assert verdict(BASE, "C13", path).kind == claims.HOLDS
+    path.write_text("{truncated")
+    v = verdict(BASE, "C13", path)
+    assert v.kind == claims.NOT_MEASURABLE and "not readable JSON" in v.verdict
+    assert "no none.json in the results folder" in verdict(BASE, "C12", tmp_path / "none.json").verdict
+
+
+def test_unexpected_data_is_not_measurable_not_a_crash():
+    run = copy.deepcopy(BASE)
+    run["load"][0]["result"]["gc"] = "garbage"
+    run["load"][1]["result"] = {"latency": None}
+    vs = claims.evaluate(run)
+    assert len(vs) == 13 and all(v.verdict for v in vs)
+
+
+def _numbers(text: str) -> set[float]:
+    return {float(x.replace(",", "")) for x in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+def test_claimed_numbers_are_the_claims_own():
+    """A claim's deciding numbers must be the numbers written in its text: never edited to make it pass."""
+    doc = claims.load_claims()
+    assert [c["id"] for c in doc["claims"]] == [f"C{i}" for i in range(1, 14)]
+    for c in doc["claims"]:
+        d, nums = c["decide"], _numbers(c["claimed"])
+        for m in d.get("metrics", []):
+            assert {float(m["claimed_baseline"]), float(m["claimed_optimized"])} <= nums, c["id"]
+        if d["type"] == "snapshot_bandwidth":
+            assert {d["claimed_baseline_ms"], d["claimed_optimized_ms"]} <= nums
+        if d["type"] == "gomaxprocs_sweep":
+            for p in d["claimed_points"].values():
+                assert {p["mean_ms"], p["sd_ms"]} <= nums
+        if d["type"] == "pause_bounds":
+            assert {d["max_pause_ms"], d["p99_stw_ms"]} <= nums
+
+
+@pytest.mark.skipif(not CLAIMS_MD.exists(), reason="the shared CLAIMS.md is not on this machine")
+def test_claimed_text_is_exactly_as_in_claims_md():
+    rows = {}
+    for line in CLAIMS_MD.read_text().splitlines():
+        m = re.match(r"^\| (C\d+) \| ([\d.]+) \| (.*) \| (.*) \|$", line)
+        if m:
+            rows[m[1]] = (m[2], m[3], m[4])
+    for c in claims.load_claims()["claims"]:
+        assert (c["section"], c["technique"], c["claimed"]) == rows[c["id"]]
+
+
+def test_table_rows_have_every_claim():
+    rows = claims.table_rows(claims.evaluate(BASE))
+    assert [r[0] for r in rows] == [f"C{i}" for i in range(1, 14)]
+    assert all(len(r) == len(claims.HEADER) for r in rows)
+    assert rows[1][1].startswith("(as C1) ")

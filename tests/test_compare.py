@@ -1,0 +1,98 @@
+"""Run comparison (gobench/compare.py), history (gobench/history.py) and their cli entry points."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import synthetic_runs as syn
+
+from gobench import cli, compare, history, store
+
+
+def runs():
+    a = syn.make_run(run_id="20260101T000000Z-aaaaaaaa-0001", with_load=False)
+    b = syn.make_run(run_id="20260102T000000Z-bbbbbbbb-0002", created="2026-01-02T00:00:00+00:00",
+                     with_load=False)
+    b["benchmarks"] = [x for x in b["benchmarks"] if x["name"] != "StructLayout/packed"]
+    for x in b["benchmarks"]:
+        if x["name"] == "OrderItem/new":  # twice as slow
+            x.update(syn.bench("OrderItem/new", syn.rounds(60, 1, 48, 1e-5, seed=12)))
+    b["benchmarks"].append(syn.bench("Extra/only", syn.rounds(5, seed=13)))
+    b["machine"]["cpu_model"] = "Other CPU"
+    return a, b
+
+
+def row(rows, name, metric="ns_per_op"):
+    return next(r for r in rows if r.name == name and r.metric == metric)
+
+
+def test_significance_and_ratio():
+    a, b = runs()
+    rows = compare.compare(a, b)
+    slow = row(rows, "OrderItem/new")
+    assert slow.significant and 1.9 < slow.ratio < 2.1 and slow.delta().startswith("+")
+    same = row(rows, "PaymentRoute/interface")  # same seed and values in both runs
+    assert not same.significant and same.delta() == "~"
+    assert row(rows, "OrderItem/new", "allocs_per_op").delta() == "~"  # exact counts, equal
+
+
+def test_benchmarks_in_one_run_only_are_listed():
+    a, b = runs()
+    rows = compare.compare(a, b)
+    assert row(rows, "StructLayout/packed").delta() == "only in A"
+    assert row(rows, "Extra/only").delta() == "only in B"
+    assert row(rows, "TradeContext/arena [arenas]").delta() == "no data"  # crashed in both: still listed
+    text = compare.render(rows, a, b)
+    assert "only in A" in text and "only in B" in text
+    assert "cpu: Synthetic CPU (A) vs Other CPU (B)" in text
+
+
+def test_render_markdown():
+    a, b = runs()
+    text = compare.render(compare.compare(a, b, ["ns_per_op"]), a, b, markdown=True)
+    assert "| scenario | A median (95% CI) |" in text and "allocs_per_op" not in text
+
+
+def test_cli_compare(tmp_path):
+    a, b = runs()
+    store.write_run(a, tmp_path)
+    store.write_run(b, tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.compare(a["run_id"], b["run_id"], root=tmp_path, out=out, err=err) == 0
+    assert "OrderItem/new" in out.getvalue()
+    err = io.StringIO()
+    assert cli.compare(a["run_id"], "missing", root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert "no run folder 'missing'" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_history_collects_and_skips_bad_runs(tmp_path):
+    a, b = runs()
+    store.write_run(a, tmp_path)
+    store.write_run(b, tmp_path)
+    bad = store.runs_dir(tmp_path) / "20260103T000000Z-cccccccc-0003"
+    bad.mkdir()
+    (bad / "run.json").write_text(json.dumps({"schema": "gobench.run/0"}))
+    series, skipped, seen = history.collect("ns_per_op", "OrderItem", tmp_path)
+    assert set(series) == {"OrderItem/new", "OrderItem/pool"}
+    assert [p["run_id"] for p in series["OrderItem/new"]] == [a["run_id"], b["run_id"]]
+    assert len(skipped) == 1 and "gobench.run/0" in skipped[0]
+    assert "mb_per_s" in seen
+
+
+def test_cli_history(tmp_path):
+    a, b = runs()
+    store.write_run(a, tmp_path)
+    store.write_run(b, tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.history("ns_per_op", "OrderItem/new", root=tmp_path, out=out, err=err) == 0
+    assert (tmp_path / "history.png").exists() and (tmp_path / "history.svg").exists()
+    assert "OrderItem/new: 2 runs" in out.getvalue() and "+" in out.getvalue()
+    err = io.StringIO()
+    assert cli.history("no_such_metric", None, root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert "metrics seen:" in err.getvalue() and "ns_per_op" in err.getvalue()
+    err = io.StringIO()
+    assert cli.history("ns_per_op", "([", root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert "not a regular expression" in err.getvalue()
+    err = io.StringIO()
+    assert cli.history("ns_per_op", None, root=tmp_path / "empty", out=io.StringIO(), err=err) == 2
