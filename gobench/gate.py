@@ -36,9 +36,11 @@ How a metric is judged depends on what kind of number it is.
   Both are needed. For ns/op measured in lockstep (``--against``) the ratio
   is the median of the ratios of rounds run next to each other, which cancels
   the load they shared; otherwise it is the ratio of the medians, and (c)
-  sides measured at different times (against a baseline) must also differ
-  by more than their session-to-session noise: every session of one side
-  beyond every session of the other by the minimum effect (see _separated).
+  sides measured at different times (against a baseline) count only if
+  the machine was steady during each side and the sides differ by more
+  than their session-to-session noise (see _separated). On a shared
+  machine that makes the baseline's timing comparison mostly informative:
+  ``--against`` is the timing gate there.
 * When the baseline was recorded on another machine (cpu_model, cpu_count
   or hostname differ), timing and GC numbers are compared and shown but do
   not fail the check unless ``strict_timing`` is set: a CI runner is a
@@ -423,15 +425,24 @@ def _separated(c: Comparison, up: float) -> str:
     """_separated explains why a time-separated difference is not trusted ("" when it is).
 
     Sides measured minutes apart share no noise: on the busy VM whole sessions
-    of the same library differed by 40%, and rounds of one session are not
+    of the same library differed by 40%, an A/A check one minute after its
+    baseline showed +45% on unchanged code, and rounds of one session are not
     independent, so the U test over rounds is overconfident. A difference
-    counts only if it is larger than the session-to-session noise: every
-    session of one side beyond every session of the other by the minimum effect.
+    counts only when the machine was steady while each side was measured
+    (each side's session medians within half the minimum effect of each
+    other) and it is larger than the session-to-session noise (every session
+    of one side beyond every session of the other by the minimum effect).
+    A quiet, dedicated machine passes both; a shared VM rarely does, and
+    then only ``--against`` (lockstep) can gate timing.
     """
     sb, sh = c.sessions_base or [], c.sessions_head or []
     if len(sb) < 2 or len(sh) < 2:
         return ("one session on a side: a difference across time cannot be told from load; "
                 "record the baseline with --sessions 2 or more")
+    spread = [max(x) / min(x) - 1 if min(x) > 0 else math.inf for x in (sb, sh)]
+    if max(spread) > (up - 1) / 2:
+        return (f"the machine was not steady (sessions vary by {spread[0]:.0%} in the baseline, {spread[1]:.0%} "
+                f"now; trusted up to {(up - 1) / 2:.0%}): use --against REF for a timing gate on a busy machine")
     if c.ratio > 1 and min(sh) > max(sb) * up:
         return ""
     if c.ratio < 1 and max(sh) * up < min(sb):
@@ -753,6 +764,9 @@ def selftest_main(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_B
                 regs = ", ".join(f"{r.scenario} {r.metric} x{r.ratio:.3f}" if r.ratio else f"{r.scenario} {r.metric}"
                                  for r in d.regressions) or "none"
                 c["detail"].append(regs)
+                for x in d.comparisons:  # how close did noise come? (A/A: every timing comparison)
+                    if kind == "A/A" and x.metric == "ns_per_op" and x.ratio and x.p_holm is not None:
+                        c.setdefault("worst", []).append((abs(math.log(x.ratio)), x.ratio, x.p_holm, x.scenario))
                 tgt = f" target {hit.metric} x{hit.ratio:.3f} p_holm={hit.p_holm if hit.p_holm is not None else '-'}" \
                     if hit and hit.ratio else ""
                 out.write(f"trial {i + 1}/{trials} {kind:5s}: exit {d.exit_code}; regressions: {regs}{tgt} "
@@ -764,9 +778,13 @@ def selftest_main(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_B
     finally:
         quiet.close()
     aa, slow, alloc = counts["A/A"], counts["slow"], counts["alloc"]
-    out.write(f"\nself-test ({'quick' if quick else 'full'} settings, {blocks} ABBA blocks, "
+    worst = max(aa.get("worst") or [(0, 1.0, 1.0, "-")])
+    low_p = min((w[2] for w in aa.get("worst") or []), default=1.0)
+    out.write(f"\nself-test ({'quick' if quick else 'full'} settings: {st.rounds} x {st.round_ms:g} ms rounds, "
+              f"{blocks} lockstep blocks, "
               f"{time.monotonic() - t0:.0f} s):\n"
-              f"  A/A false alarms:          {aa['fail']}/{aa['trials']}\n"
+              f"  A/A false alarms:          {aa['fail']}/{aa['trials']} (largest A/A ns/op change "
+              f"x{worst[1]:.3f} on {worst[3]}; smallest A/A p Holm {low_p:.2g})\n"
               f"  inject-slow detected:      {slow['caught']}/{slow['trials']} (as a timing regression on "
               f"OrderItem/new ns/op; gate failed {slow['fail']}/{slow['trials']})\n"
               f"  inject-alloc detected:     {alloc['caught']}/{alloc['trials']} (allocs/op on OrderItem/new)\n")

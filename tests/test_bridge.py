@@ -17,13 +17,14 @@ N = 200_000
     ("OrderItemParallel/pool", 0.0, 0.0),
 ])
 def test_allocations_per_op_are_counted_exactly(lib, name, allocs, bytes_):
-    # A sync.Pool re-creates its per-P array after a GC cycle, and the runtime
-    # allocates a few objects of its own: at most a handful per round of 200k.
+    # A sync.Pool re-creates its per-P array after a GC cycle, starting the
+    # parallel workers allocates their closures, and the runtime allocates a
+    # few objects of its own: a few dozen at most in a round of 200k ops.
     with lib.open(name) as s:
         s.run(1000)  # warm
         r = s.run(N)
     assert r.n == N and r.elapsed_ns > 0
-    assert abs(r.alloc_objects / N - allocs) < 1e-4, r
+    assert abs(r.alloc_objects / N - allocs) < 2e-4, r
     assert abs(r.alloc_bytes / N - bytes_) < 0.01, r
 
 
