@@ -27,7 +27,6 @@ worker per session would cost about a second.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from gobench import build as buildmod
-from gobench import machine, orchestrate, store, summary, toolchain
+from gobench import orchestrate, store, summary
 from gobench.protocol import Settings
 
 Side = dict[str, "buildmod.Built"]
@@ -112,22 +111,8 @@ def record(outcomes: list[dict], libraries: dict, settings: Settings, filter_: s
     """record assembles a run record (schema gobench.run/1) for one pooled side."""
     for o in outcomes:
         o["summary"] = summary.summarize_rounds(o.get("rounds") or [], None)
-    m = machine.describe()
-    tc = toolchain.find()
-    return {
-        "schema": store.SCHEMA,
-        "run_id": store.new_run_id(source.get("commit") or m["git"].get("commit")),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "kind": "micro",
-        "filter": filter_,
-        "settings": settings.as_dict(),
-        "machine": m,
-        "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
-        "libraries": libraries,
-        "ffi_ns_per_call": None,
-        "benchmarks": outcomes,
-        "gate": {"role": role, "source": source, "sessions": sessions},
-    }
+    return store.new_record("micro", settings.as_dict(), libraries, outcomes, filter_, commit=source.get("commit"),
+                            gate={"role": role, "source": source, "sessions": sessions})
 
 
 def run_sessions(side: Side, filter_: str | None, settings: Settings, sessions: int, source: dict,

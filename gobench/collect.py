@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from typing import IO
 
 from gobench import build as buildmod
-from gobench import machine, orchestrate, store, summary, toolchain
+from gobench import orchestrate, store, summary
 from gobench.protocol import FFI_NAME, Settings
 
 QUICK = Settings(round_ms=15.0, rounds=6, ffi_calls=50_000, max_calibration_s=10.0)
@@ -88,20 +87,5 @@ def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: lis
         prog.done("ok" if not bad else "; ".join(f"{o['name']} {o['status']}" for o in bad))
     for o in results:
         o["summary"] = summary.summarize_rounds(o.get("rounds") or [], None if o["name"] == FFI_NAME else ffi_ns)
-    m = machine.describe()
-    tc = toolchain.find()
-    return {
-        "schema": store.SCHEMA,
-        "run_id": store.new_run_id(m["git"].get("commit")),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "kind": "micro",
-        "filter": filter_,
-        "settings": settings.as_dict(),
-        "machine": m,
-        "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
-        "libraries": libraries,
-        "ffi_ns_per_call": ffi_ns,
-        "benchmarks": results,
-        "wall_s": time.monotonic() - t0,
-    }
-
+    return store.new_record("micro", settings.as_dict(), libraries, results, filter_,
+                            ffi_ns_per_call=ffi_ns, wall_s=time.monotonic() - t0)

@@ -8,7 +8,6 @@ library. Results are stored as a run record with a ``load`` section.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from gobench import build as buildmod
-from gobench import machine, orchestrate, present, store, toolchain
+from gobench import orchestrate, present, store
 
 DEFAULT_KINDS = ("order-new", "order-pool", "tradecontext-heap", "tradecontext-slab")
 SWEEP_KIND = "order-new"
@@ -114,17 +113,9 @@ def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float 
             libraries.setdefault(p.build, {"info": doc["info"], "stamp": built[p.build].stamp})
         results.append(entry)
         print(f"    {summary_line(entry)}", file=out, flush=True)
-    m = machine.describe()
-    tc = toolchain.find()
-    return {
-        "schema": store.SCHEMA, "run_id": store.new_run_id(m["git"].get("commit")),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "kind": "load",
-        "filter": None, "settings": {"rate": rate, "duration_s": duration_s, "warmup_s": warmup_s, "sweep": sweep,
-                                     "mode": mode, "kinds": kinds},
-        "machine": m, "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
-        "libraries": libraries, "ffi_ns_per_call": None, "benchmarks": [], "load": results,
-        "wall_s": time.monotonic() - t0,
-    }
+    settings = {"rate": rate, "duration_s": duration_s, "warmup_s": warmup_s, "sweep": sweep, "mode": mode,
+                "kinds": kinds}
+    return store.new_record("load", settings, libraries, [], load=results, wall_s=time.monotonic() - t0)
 
 
 def _g(d: dict, *names):

@@ -34,6 +34,33 @@ def new_run_id(commit: str | None) -> str:
     return f"{stamp}-{(commit or 'nogit')[:8]}-{secrets.token_hex(2)}"
 
 
+def new_record(kind: str, settings: dict, libraries: dict, benchmarks: list[dict], filter_: str | None = None,
+               commit: str | None = None, **extra) -> dict:
+    """new_record assembles a run record of schema gobench.run/1 with this machine's facts.
+
+    ``commit`` overrides the working tree's commit (a gate side built from
+    another ref); ``extra`` adds top-level fields (load, gate, wall_s, ...).
+    """
+    from gobench import machine, toolchain
+
+    m = machine.describe()
+    tc = toolchain.find()
+    return {
+        "schema": SCHEMA,
+        "run_id": new_run_id(commit or m["git"].get("commit")),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kind": kind,
+        "filter": filter_,
+        "settings": settings,
+        "machine": m,
+        "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
+        "libraries": libraries,
+        "ffi_ns_per_call": extra.pop("ffi_ns_per_call", None),
+        "benchmarks": benchmarks,
+        **extra,
+    }
+
+
 def runs_dir(root: Path = RESULTS) -> Path:
     return root / "runs"
 

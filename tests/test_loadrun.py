@@ -50,7 +50,7 @@ def test_short_load_run_end_to_end():
     by = {e["kind"]: e for e in run["load"]}
     for kind, e in by.items():
         assert e["status"] == "ok", e
-        lat, gc = e["result"]["latency"], e["result"]["gc"]
+        lat = e["result"]["latency"]
         assert lat["count"] > 0
         assert lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"] <= lat["max_ns"]
         assert sum(b["count"] for b in lat["buckets"]) == lat["count"] - lat.get("underflow", 0) - lat.get("overflow", 0)

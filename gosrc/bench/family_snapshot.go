@@ -7,7 +7,6 @@ import (
 	"gobench/patterns"
 )
 
-
 // persister is what the Snapshot and SnapshotTick families have in common.
 type persister interface {
 	Run(n int) error

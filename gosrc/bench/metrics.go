@@ -33,12 +33,13 @@ type Reader struct {
 	samples            []metrics.Sample
 	before, mid, after Snapshot // RunRound's reusable readings
 	ms                 runtime.MemStats
+	done               chan struct{} // RunRound's batch goroutine reports here
 }
 
 // NewReader prepares the samples once.
 func NewReader() *Reader {
 	names := []string{mAllocObjects, mAllocBytes, mGCCycles, mGCCPU, mHeapObjects, mSTW}
-	r := &Reader{samples: make([]metrics.Sample, len(names))}
+	r := &Reader{samples: make([]metrics.Sample, len(names)), done: make(chan struct{}, 1)}
 	for i, n := range names {
 		r.samples[i].Name = n
 	}
