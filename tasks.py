@@ -61,14 +61,15 @@ def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 
             "warmup": "seconds excluded from the statistics (default 2)",
             "sweep": "gogc | gomaxprocs | gc | controller (each point in its own process)",
             "mode": "open (fixed arrival rate, default) or closed (maximum sustainable rate)",
-            "interval": "adaptive GOGC controller period in seconds (default 5)"},
+            "interval": "adaptive GOGC controller period in seconds (default 5)",
+            "workers": "worker goroutines (default: GOMAXPROCS-1 for open loop, GOMAXPROCS for closed)"},
       iterable=["family"])
 def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0, warmup: float = 2.0, sweep: str = "",
-         mode: str = "open", interval: float = 5.0):
+         mode: str = "open", interval: float = 5.0, workers: int = 0):
     """Drive request-shaped work at a target rate: latency percentiles, GC cycles and pauses."""
     from gobench import loadrun
 
-    _exit(loadrun.main(family or None, rate, duration, warmup, sweep or None, mode, interval))
+    _exit(loadrun.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers))
 
 
 @task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)"})

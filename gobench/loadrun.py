@@ -38,6 +38,7 @@ class Point:
     sweep: str | None = None
     point: dict = field(default_factory=dict)
     controller: bool = False
+    workers: int | None = None  # None: the run's --workers
 
 
 def validate(rate: float, duration_s: float, warmup_s: float, sweep: str | None) -> None:
@@ -66,7 +67,8 @@ def plan(kinds: list[str], sweep: str | None) -> list[Point]:
         return pts
     if sweep == "gomaxprocs":
         ncpu = os.cpu_count() or 1
-        return [Point(f"{kind} GOMAXPROCS={p}", kind, env={"GOMAXPROCS": str(p)}, sweep=sweep,
+        # one worker at every point, so that only GOMAXPROCS changes
+        return [Point(f"{kind} GOMAXPROCS={p}", kind, env={"GOMAXPROCS": str(p)}, sweep=sweep, workers=1,
                       point={"gomaxprocs": p, "oversubscribed": p > ncpu, "cores": ncpu}) for p in GOMAXPROCS_POINTS]
     if sweep == "gc":
         return [Point(f"{kind} [{b}]", kind, build=b, sweep=sweep, point={"gc": b}) for b in ("default", "nogreenteagc")]
@@ -76,9 +78,10 @@ def plan(kinds: list[str], sweep: str | None) -> list[Point]:
                   env={"GOGC": "100"})]
 
 
-def _request(p: Point, rate: float, duration_s: float, warmup_s: float, mode: str, interval_s: float) -> dict:
+def _request(p: Point, rate: float, duration_s: float, warmup_s: float, mode: str, interval_s: float,
+             workers: int) -> dict:
     req = {"kind": p.kind, "rate": rate, "duration_ms": int(duration_s * 1000), "warmup_ms": int(warmup_s * 1000),
-           "mode": mode}
+           "mode": mode, "workers": p.workers if p.workers is not None else workers}
     if p.controller:
         req["controller"] = {"enabled": True, "interval_ms": int(interval_s * 1000)}
     return req
@@ -86,12 +89,15 @@ def _request(p: Point, rate: float, duration_s: float, warmup_s: float, mode: st
 
 def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float = 10, warmup_s: float = 2,
         sweep: str | None = None, mode: str = "open", controller_interval_s: float = 5.0,
-        out: IO[str] = sys.stdout) -> dict:
+        out: IO[str] = sys.stdout, workers: int = 0) -> dict:
     """run performs the load points one after another and returns the run record."""
     kinds = list(kinds or ([SWEEP_KIND] if sweep else DEFAULT_KINDS))
     validate(rate, duration_s, warmup_s, sweep)
     if mode not in ("open", "closed"):
         raise ValueError(f"--mode must be open or closed, got {mode!r}")
+    if not (isinstance(workers, int) and 0 <= workers <= 1024):
+        raise ValueError(f"--workers must be 0 (GOMAXPROCS-1 for open loop, GOMAXPROCS for closed) or 1..1024, "
+                         f"got {workers!r}")
     points = plan(kinds, sweep)
     builds = sorted({p.build for p in points}, key=lambda b: b != "default")
     built = {b: buildmod.build(b, log=lambda m: print(m, file=out)) for b in builds}
@@ -101,7 +107,7 @@ def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float 
         print(f"[{i}/{len(points)}] {p.label}: {rate:g} req/s for {duration_s:g} s ({mode} loop) ...",
               file=out, flush=True)
         job = {"kind": "load", "label": p.label,
-               "request": _request(p, rate, duration_s, warmup_s, mode, controller_interval_s)}
+               "request": _request(p, rate, duration_s, warmup_s, mode, controller_interval_s, workers)}
         doc, rc, tail = orchestrate.run_worker(job, built[p.build].dir, p.env, timeout_s=duration_s * 3 + 120)
         o = (doc.get("outcomes") or [{}])[0]
         entry = {"label": p.label, "kind": p.kind, "build": p.build, "env": p.env, "sweep": sweep, "point": p.point,
@@ -159,12 +165,12 @@ def table(run: dict) -> str:
 
 
 def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: float, sweep: str | None, mode: str,
-         controller_interval_s: float, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+         controller_interval_s: float, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, workers: int = 0) -> int:
     """main runs a load session, stores it and prints the summary; returns an exit code."""
     from gobench.errors import BuildError, ToolchainError
 
     try:
-        run_ = run(kinds, rate, duration_s, warmup_s, sweep, mode, controller_interval_s, out)
+        run_ = run(kinds, rate, duration_s, warmup_s, sweep, mode, controller_interval_s, out, workers)
     except (ValueError, BuildError, ToolchainError) as e:
         print(f"gobench load: {e}", file=err)
         return 2

@@ -56,7 +56,7 @@ type loadRequest struct {
 	Rate       *float64         `json:"rate"`        // req/s, default 12000; open mode only
 	DurationMs *float64         `json:"duration_ms"` // measured interval, default 10000
 	WarmupMs   *float64         `json:"warmup_ms"`   // default 1000
-	Workers    int              `json:"workers"`     // 0: GOMAXPROCS
+	Workers    int              `json:"workers"`     // 0: load.DefaultWorkers
 	GraceMs    float64          `json:"grace_ms"`    // 0: 1 s + 10% of warm-up+duration, at most 60 s
 	Params     map[string]int64 `json:"params"`
 	Controller struct {
