@@ -99,7 +99,34 @@ def notes(run: dict) -> str:
         out.append(f"FFI crossing (cffi API mode, no-op export): {fmt_num(s['ns_per_op']['median'])} ns per call "
                    f"from Python, {fmt_num(c)} ns from a C loop; each round crosses once, "
                    f"its share of a round is the FFI share column.")
+    snap = snapshot_table(run)
+    if snap:
+        out.append("\nSnapshot persistence (MB/s against memcpy, the physical bound; MS_ASYNC is never counted "
+                   "as durable):\n" + snap.rstrip())
     for b in run["benchmarks"]:
         if b.get("status") not in ("ok", None):
             out.append(f"{b['name']}: {b['status']}: {b.get('error') or ''}".rstrip())
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _median(b: dict, metric: str):
+    m = (b.get("summary") or {}).get(metric) or {}
+    return m.get("median")
+
+
+def snapshot_table(run: dict) -> str:
+    """snapshot_table lists MB/s, the ratio to memcpy, page faults and durability of Snapshot* scenarios."""
+    rows = []
+    by = {b["name"]: b for b in run["benchmarks"]}
+    memcpy = _median(by.get("Snapshot/memcpy", {}), "mb_per_s")
+    for b in run["benchmarks"]:
+        mbps = _median(b, "mb_per_s")
+        if not b["name"].startswith("Snapshot") or mbps is None:
+            continue
+        ratio = "-" if not memcpy or not b["name"].startswith("Snapshot/") else f"{mbps / memcpy:.3f}"
+        durable = _median(b, "durable")
+        rows.append([b["name"], fmt_num(mbps), ratio, fmt_num(_median(b, "minflt_per_op")),
+                     fmt_num(_median(b, "majflt_per_op")), "-" if durable is None else ("yes" if durable else "no")])
+    if not rows:
+        return ""
+    return render(rows, ["scenario", "MB/s", "/ memcpy", "minor faults/op", "major faults/op", "durable"])
