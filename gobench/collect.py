@@ -7,7 +7,7 @@ import time
 from typing import IO
 
 from gobench import build as buildmod
-from gobench import orchestrate, store, summary
+from gobench import interleave, orchestrate, store, summary
 from gobench.protocol import FFI_NAME, Settings
 
 QUICK = Settings(round_ms=15.0, rounds=6, ffi_calls=50_000, max_calibration_s=10.0)
@@ -68,7 +68,11 @@ def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: lis
     ffi_ns = None
     for job in jobs:
         prog.start(job.label)
-        outcomes, info = orchestrate.run_job(job, settings, built[job.build].dir, prog.poll)
+        if job.ffi:
+            outcomes, info = orchestrate.run_job(job, settings, built[job.build].dir, prog.poll)
+        else:
+            outcomes, info = interleave.run_family(job.specs, built[job.build].dir, settings, job.env, job.knobs,
+                                                   prog.poll)
         if info:
             libraries.setdefault(job.build, {"info": info, "stamp": built[job.build].stamp})
         for o in outcomes:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from gobench import benchfmt, build as buildmod, orchestrate, present, summary, toolchain
+from gobench import benchfmt, build as buildmod, interleave, present, summary, toolchain
 from gobench.errors import BuildError
 from gobench.protocol import Settings
 from gobench.variants import get as get_variant
@@ -94,8 +94,7 @@ def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms
                     print(f"[{fam}] repeat {i + 1}/{repeats} ({' then '.join(order)})", file=out, flush=True)
                     for tool in order:
                         if tool == "harness":
-                            job = orchestrate.Job(bname, fam, specs)
-                            outcomes, _ = orchestrate.run_job(job, st, b.dir)
+                            outcomes, _ = interleave.run_family(specs, b.dir, st)
                             for o in outcomes:
                                 if o.get("status") != "ok" or not o.get("rounds"):
                                     raise RuntimeError(f"harness failed on {o['name']}: {o.get('error')}")

@@ -45,3 +45,17 @@ def test_hidden_scenarios_only_when_named():
     assert [s["variant"] for s in orchestrate.select(scns, "Fault")] == ["panic"]
     with pytest.raises(ValueError, match="not a valid regular expression"):
         orchestrate.select(scns, "(")
+
+
+def test_interleaved_family_one_process_per_scenario(built_default):
+    from gobench import interleave
+
+    specs = [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {}), ("Fault/panic", {})]
+    outcomes, info = interleave.run_family(specs, built_default.dir, QUICK)
+    by = {o["name"]: o for o in outcomes}
+    assert by["Fault/fatal"]["status"] == "crashed"
+    assert "fatal error: stack overflow" in by["Fault/fatal"]["error"]
+    assert by["Fault/panic"]["status"] == "error" and "gobench test panic" in by["Fault/panic"]["error"]
+    for name in ("OrderItem/new", "OrderItem/pool"):  # the survivors finish every round
+        assert by[name]["status"] == "ok" and len(by[name]["rounds"]) == QUICK.rounds
+    assert info["go_version"].startswith("go1.27")
