@@ -5,8 +5,8 @@ gobench/gatereport.py presents). A *side* is a set of built libraries, keyed
 by logical build name ("default", "arenas"): the working tree's, a git
 worktree's of another commit, or a test-only variant standing in for
 "default". A *session* runs every selected scenario of one side once, each
-family in its own worker process (orchestrate.run_job), the same way
-``invoke bench`` does.
+scenario in its own worker process with a family's rounds interleaved
+(interleave.run_family), the same way ``invoke bench`` does.
 
 ``run_sessions`` runs one side several times and pools the rounds (a
 baseline, and the fresh run compared with it). ``run_abba`` compares two
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from gobench import build as buildmod
-from gobench import orchestrate, store, summary
+from gobench import interleave, orchestrate, store, summary
 from gobench.protocol import Settings
 
 Side = dict[str, "buildmod.Built"]
@@ -64,7 +64,7 @@ def run_session(side: Side, filter_: str | None, settings: Settings, label: str,
     libraries: dict = {}
     for job in jobs:
         t0 = time.monotonic()
-        outs, info = orchestrate.run_job(job, settings, side[job.build].dir)
+        outs, info = interleave.run_family(job.specs, side[job.build].dir, settings, job.env, job.knobs)
         if info:
             libraries.setdefault(job.build, {"info": info, "stamp": side[job.build].stamp,
                                              "dir": str(side[job.build].dir)})
