@@ -339,3 +339,12 @@ def test_lockstep_contains_panics_and_fatal_errors(built_default):
     assert res["base"]["Fault/fatal"]["status"] == "crashed"
     assert "base worker died" in res["base"]["Fault/fatal"]["error"]
     assert res["base"]["OrderItem/new"]["status"] == "skipped"  # its block ended with the crash
+
+
+def test_arena_bytes_tolerance_is_per_scenario():
+    cfg = gate.Config()
+    assert cfg.bytes_rel_tol_for("TradeContext/arena") == 0.10
+    assert cfg.bytes_rel_tol_for("OrderItem/new") == cfg.bytes_rel_tol
+    arena = gate._deterministic("TradeContext/arena", "bytes_per_op", [2011.0] * 6, [2061.0] * 6, cfg)
+    other = gate._deterministic("TradeContext/heap", "bytes_per_op", [2304.0] * 6, [2354.0] * 6, cfg)
+    assert arena.verdict == "unchanged" and other.verdict == "regression"
