@@ -44,10 +44,10 @@ def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, ro
 
 
 @task(help={"family": "family to check (repeatable; default: every family)",
-            "repeats": "alternating repeats of both tools (default 5)",
+            "repeats": "paired repeats of both tools (default 9)",
             "benchtime-ms": "go test -benchtime and harness round target, in ms (default 300)"},
       iterable=["family"])
-def crosscheck(c: Context, family=None, repeats: int = 5, benchtime_ms: float = 300.0):
+def crosscheck(c: Context, family=None, repeats: int = 9, benchtime_ms: float = 300.0):
     """Compare harness and `go test -bench` ns/op, allocs/op, B/op on the same Go functions."""
     from gobench import crosscheck as cc
 

@@ -1,10 +1,16 @@
 """Cross-checking the harness against `go test -bench` on the same Go functions.
 
 Each pattern's `go test` benchmarks call the very batch functions the
-harness runs, so their ns/op, allocs/op and B/op should agree. Repeats
-alternate the two tools (harness first, then go test first, and so on) so
-that drift on a shared machine falls on both; the verdict is the median of
-the per-repeat ratios harness / go test.
+harness runs, so their ns/op, allocs/op and B/op should agree. Each
+repeat pairs one harness round of every scenario (its worker process stays
+open, calibrated once) with one `go test` run of the family, the two run
+seconds apart and in alternating order, so that drift on a shared machine
+falls on both; the verdict is the median of the per-repeat ratios
+harness / go test.
+
+Note: restarting the harness worker for every repeat was tried first; the
+process start and calibration put tens of seconds between the two sides of
+a pair, and the ratios spread over 0.6-1.6 on the shared VM.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from gobench import benchfmt, build as buildmod, interleave, present, summary, toolchain
+from gobench import benchfmt, build as buildmod, present, toolchain
+from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer
 from gobench.errors import BuildError
-from gobench.protocol import Settings
 from gobench.variants import get as get_variant
 
 AGREE = (0.95, 1.05)
@@ -65,6 +71,54 @@ def run_gotest(binary: Path, family: str, benchtime_ms: float) -> list[benchfmt.
     return benchfmt.parse(p.stdout.splitlines())
 
 
+def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, binary: Path, repeats: int,
+                 benchtime_ms: float, tmp: Path, pairs: dict[str, Pair], out: IO[str]) -> None:
+    """_pair_family keeps one harness process per scenario open (calibrated once) and, per repeat,
+    runs one harness round of each scenario next to one `go test` run of the family, alternating
+    which tool goes first, so that each ratio compares measurements taken seconds apart."""
+    peers: dict[str, Peer] = {}
+    n: dict[str, int] = {}
+    try:
+        for i, (name, params) in enumerate(specs):
+            p = peers[name] = Peer(f"x{i}", variant_dir, {}, {}, tmp)
+            rep = p.request({"op": "open", "specs": [[name, params]]}, ROUND_TIMEOUT_S)
+            if name in (rep.get("errors") or {}):
+                raise RuntimeError(f"harness could not open {name}: {rep['errors'][name]}")
+            rep = p.request({"op": "calibrate", "name": name, "goal_ns": benchtime_ms * 1e6, "max_s": 30.0},
+                            ROUND_TIMEOUT_S + 30)
+            if "error" in rep:
+                raise RuntimeError(f"harness failed on {name}: {rep['error']}")
+            n[name] = rep["n"]
+        names = {nm for nm, _ in specs}
+        for i in range(repeats):
+            order = ("harness", "gotest") if i % 2 == 0 else ("gotest", "harness")
+            print(f"[{fam}] repeat {i + 1}/{repeats} ({' then '.join(order)})", file=out, flush=True)
+            for tool in order:
+                if tool == "harness":
+                    for name, _ in specs:
+                        rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
+                        if "error" in rep:
+                            raise RuntimeError(f"harness failed on {name}: {rep['error']}")
+                        r = rep["round"]
+                        p = pairs.setdefault(name, Pair(name))
+                        p.harness_ns.append(r["elapsed_ns"] / r["n"])
+                        p.harness_allocs.append(r["alloc_objects"] / r["n"])
+                        p.harness_bytes.append(r["alloc_bytes"] / r["n"])
+                else:
+                    for r in run_gotest(binary, fam, benchtime_ms):
+                        if r.base_name not in names:
+                            continue
+                        p = pairs.setdefault(r.base_name, Pair(r.base_name))
+                        p.gotest_ns.append(r.values["ns/op"])
+                        p.gotest_allocs.append(r.values.get("allocs/op", float("nan")))
+                        p.gotest_bytes.append(r.values.get("B/op", float("nan")))
+    except LockstepCrash as e:
+        raise RuntimeError(f"harness worker crashed: {e}") from None
+    finally:
+        for p in peers.values():
+            p.close()
+
+
 def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms: float = 300,
                builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout) -> dict[str, Pair]:
     """crosscheck measures each family with both tools, alternating, and returns the pairs."""
@@ -72,7 +126,6 @@ def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms
         raise ValueError(f"repeats must be in [1, 100], got {repeats}")
     if not 10 <= benchtime_ms <= 60_000:
         raise ValueError(f"benchtime_ms must be in [10, 60000], got {benchtime_ms}")
-    st = Settings(round_ms=benchtime_ms, rounds=3, ffi_calls=1000, max_calibration_s=30)
     pairs: dict[str, Pair] = {}
     with tempfile.TemporaryDirectory(prefix="gobench-crosscheck-") as tmp:
         seen: set[str] = set()
@@ -89,28 +142,7 @@ def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms
                 continue
             binary = compile_tests(bname, Path(tmp))
             for fam, specs in fams.items():
-                for i in range(repeats):
-                    order = ("harness", "gotest") if i % 2 == 0 else ("gotest", "harness")
-                    print(f"[{fam}] repeat {i + 1}/{repeats} ({' then '.join(order)})", file=out, flush=True)
-                    for tool in order:
-                        if tool == "harness":
-                            outcomes, _ = interleave.run_family(specs, b.dir, st)
-                            for o in outcomes:
-                                if o.get("status") != "ok" or not o.get("rounds"):
-                                    raise RuntimeError(f"harness failed on {o['name']}: {o.get('error')}")
-                                vals = summary.per_round(o["rounds"], None)
-                                p = pairs.setdefault(o["name"], Pair(o["name"]))
-                                p.harness_ns.append(statistics.median(vals["ns_per_op"]))
-                                p.harness_allocs.append(statistics.median(vals["allocs_per_op"]))
-                                p.harness_bytes.append(statistics.median(vals["bytes_per_op"]))
-                        else:
-                            for r in run_gotest(binary, fam, benchtime_ms):
-                                if r.base_name not in {n for n, _ in specs}:
-                                    continue
-                                p = pairs.setdefault(r.base_name, Pair(r.base_name))
-                                p.gotest_ns.append(r.values["ns/op"])
-                                p.gotest_allocs.append(r.values.get("allocs/op", float("nan")))
-                                p.gotest_bytes.append(r.values.get("B/op", float("nan")))
+                _pair_family(fam, specs, b.dir, binary, repeats, benchtime_ms, Path(tmp), pairs, out)
     return pairs
 
 
