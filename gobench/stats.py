@@ -84,8 +84,3 @@ def mann_whitney_p(a: list[float], b: list[float]) -> float:
     from scipy.stats import mannwhitneyu
 
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def ratio_summary(num: list[float], den: list[float]) -> Summary:
-    """ratio_summary summarises pairwise ratios num[i]/den[i] of rounds measured side by side."""
-    return summarize([x / y for x, y in zip(num, den) if y])

@@ -19,7 +19,6 @@ import shutil
 from pathlib import Path
 
 from gobench import atomic, benchfmt, pbjson
-from gobench.summary import unit_of
 
 SCHEMA = "gobench.run/1"
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -155,7 +154,3 @@ def load_run(run: str | Path | None, root: Path = RESULTS) -> dict:
         if key not in doc:
             raise StoreError(f"{path}: missing field {key!r}")
     return doc
-
-
-def metric_unit(metric: str) -> str:
-    return unit_of(metric)

@@ -48,11 +48,6 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-def register(v: Variant) -> None:
-    """register adds a variant (used by modules that define test-only builds)."""
-    VARIANTS[v.name] = v
-
-
 def get(name: str) -> Variant:
     """get returns the named variant or raises ValueError listing the known ones."""
     try:

@@ -108,11 +108,19 @@ type HistSummary struct {
 	MaxNs   float64 // upper edge of the highest non-empty bucket
 }
 
-// SummarizeSeconds summarises a histogram whose values are seconds.
-func SummarizeSeconds(h *metrics.Float64Histogram) HistSummary {
-	var s HistSummary
+// A Bucket is one non-empty bucket of a seconds histogram, edges in ns.
+// An infinite lower edge reads as 0, an infinite upper edge as the lower.
+type Bucket struct {
+	LoNs  float64 `json:"lo_ns"`
+	HiNs  float64 `json:"hi_ns"`
+	Count uint64  `json:"count"`
+}
+
+// Buckets lists the non-empty buckets of a histogram whose values are seconds.
+func Buckets(h *metrics.Float64Histogram) []Bucket {
+	out := []Bucket{}
 	if h == nil {
-		return s
+		return out
 	}
 	for i, c := range h.Counts {
 		if c == 0 {
@@ -125,9 +133,18 @@ func SummarizeSeconds(h *metrics.Float64Histogram) HistSummary {
 		if math.IsInf(hi, 1) {
 			hi = lo
 		}
-		s.Count += c
-		s.TotalNs += float64(c) * (lo + hi) / 2 * 1e9
-		s.MaxNs = hi * 1e9
+		out = append(out, Bucket{LoNs: lo * 1e9, HiNs: hi * 1e9, Count: c})
+	}
+	return out
+}
+
+// SummarizeSeconds summarises a histogram whose values are seconds.
+func SummarizeSeconds(h *metrics.Float64Histogram) HistSummary {
+	var s HistSummary
+	for _, b := range Buckets(h) {
+		s.Count += b.Count
+		s.TotalNs += float64(b.Count) * (b.LoNs + b.HiNs) / 2
+		s.MaxNs = b.HiNs
 	}
 	return s
 }

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"math"
 	"runtime/metrics"
 	"sync/atomic"
 	"time"
@@ -61,11 +60,7 @@ type GCStats struct {
 // A FloatBucket is one non-empty bucket of a runtime/metrics histogram, in
 // ns: values v with LoNs <= v < HiNs. An unbounded edge is reported as the
 // other edge (-Inf as 0, +Inf as LoNs).
-type FloatBucket struct {
-	LoNs  float64 `json:"lo_ns"`
-	HiNs  float64 `json:"hi_ns"`
-	Count uint64  `json:"count"`
-}
+type FloatBucket = bench.Bucket
 
 // gcReading is one read of the interval metrics.
 type gcReading struct {
@@ -217,23 +212,4 @@ func gcDelta(b, a gcReading, w *gcWindow) GCStats {
 }
 
 // floatBuckets lists the non-empty buckets of a seconds histogram in ns.
-func floatBuckets(h *metrics.Float64Histogram) []FloatBucket {
-	out := []FloatBucket{}
-	if h == nil {
-		return out
-	}
-	for i, c := range h.Counts {
-		if c == 0 {
-			continue
-		}
-		lo, hi := h.Buckets[i], h.Buckets[i+1]
-		if math.IsInf(lo, -1) {
-			lo = 0
-		}
-		if math.IsInf(hi, 1) {
-			hi = lo
-		}
-		out = append(out, FloatBucket{LoNs: lo * 1e9, HiNs: hi * 1e9, Count: c})
-	}
-	return out
-}
+func floatBuckets(h *metrics.Float64Histogram) []FloatBucket { return bench.Buckets(h) }

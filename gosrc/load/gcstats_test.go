@@ -71,7 +71,7 @@ func TestFloatBucketsUnboundedEdges(t *testing.T) {
 		Counts:  []uint64{1, 0, 2},
 	}
 	got := floatBuckets(h)
-	want := []FloatBucket{{0, 1000, 1}, {2000, 2000, 2}}
+	want := []FloatBucket{{LoNs: 0, HiNs: 1000, Count: 1}, {LoNs: 2000, HiNs: 2000, Count: 2}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

@@ -170,6 +170,19 @@ func splitLines(b []byte) []string {
 
 // checkCapacity refuses a snapshot needing more memory or disk than l
 // offers, with a message naming the folder and the limit.
+// hostLimits resolves a snapshot's folder (dir, or the system temp folder)
+// and reads its limits with read (ReadHostLimits unless a test replaces it).
+func hostLimits(dir string, read func(string) (HostLimits, error)) (string, HostLimits, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if read == nil {
+		read = ReadHostLimits
+	}
+	l, err := read(dir)
+	return dir, l, err
+}
+
 func checkCapacity(what, dir string, needMem, needDisk int64, l HostLimits) error {
 	if needMem > l.MemAvailable {
 		return fmt.Errorf("%s needs %s of memory, but only %s is available (MemAvailable in /proc/meminfo); "+
@@ -406,15 +419,7 @@ func OpenSnapshot(cfg SnapshotConfig) (*Snapshot, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown snapshot mode %q; known: %v", cfg.Mode, SnapshotModes)
 	}
-	parent := cfg.Dir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	limits := cfg.limits
-	if limits == nil {
-		limits = ReadHostLimits
-	}
-	l, err := limits(parent)
+	parent, l, err := hostLimits(cfg.Dir, cfg.limits)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package patterns
 import (
 	"errors"
 	"fmt"
-	"os"
 )
 
 // The SnapshotTick family is the incremental side of section 2.4: between
@@ -80,15 +79,7 @@ func OpenSnapshotTick(cfg SnapshotTickConfig) (*SnapshotTick, error) {
 	if cfg.Mode != TickPwrite && cfg.Mode != TickMmap {
 		return nil, fmt.Errorf("unknown tick mode %q; known: %v", cfg.Mode, TickModes)
 	}
-	parent := cfg.Dir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	limits := cfg.limits
-	if limits == nil {
-		limits = ReadHostLimits
-	}
-	l, err := limits(parent)
+	parent, l, err := hostLimits(cfg.Dir, cfg.limits)
 	if err != nil {
 		return nil, err
 	}
