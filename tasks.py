@@ -44,10 +44,10 @@ def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, ro
 
 
 @task(help={"family": "family to check (repeatable; default: every family)",
-            "repeats": "paired repeats of both tools (default 9)",
-            "benchtime-ms": "go test -benchtime and harness round target, in ms (default 300)"},
+            "repeats": "ABBA repeats of both tools per scenario (default 21)",
+            "benchtime-ms": "harness round target, in ms; go test then runs the same N (default 100)"},
       iterable=["family"])
-def crosscheck(c: Context, family=None, repeats: int = 9, benchtime_ms: float = 300.0):
+def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float = 100.0):
     """Compare harness and `go test -bench` ns/op, allocs/op, B/op on the same Go functions."""
     from gobench import crosscheck as cc
 

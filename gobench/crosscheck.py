@@ -1,16 +1,22 @@
 """Cross-checking the harness against `go test -bench` on the same Go functions.
 
 Each pattern's `go test` benchmarks call the very batch functions the
-harness runs, so their ns/op, allocs/op and B/op should agree. Each
-repeat pairs one harness round of every scenario (its worker process stays
-open, calibrated once) with one `go test` run of the family, the two run
-seconds apart and in alternating order, so that drift on a shared machine
-falls on both; the verdict is the median of the per-repeat ratios
-harness / go test.
+harness runs, and both are linked with the same flags (64-byte function
+alignment, see variants.FUNC_ALIGN), so their ns/op, allocs/op and B/op
+should agree. The harness worker for a scenario stays open and is
+calibrated once to N operations per round; `go test` then runs exactly N
+too (`-test.benchtime Nx`). Each repeat measures a scenario four times in
+ABBA order, so a repeat's ratio harness / go test compares samples taken
+within about a second of each other and cancels linear drift; the verdict
+is the median of the per-repeat ratios, shown with its 95% interval.
 
-Note: restarting the harness worker for every repeat was tried first; the
-process start and calibration put tens of seconds between the two sides of
-a pair, and the ratios spread over 0.6-1.6 on the shared VM.
+Note: on the shared 2-core VM, store-heavy loops switch between two speeds
+(OrderItem/pool about 16.5 and 29 ns/op) within seconds in both tools,
+while an ALU-bound loop stays within 3%; it is the machine, not either
+tool. Pairing samples closely in time and taking many repeats is what
+makes the median usable. Restarting the harness worker for every repeat
+was tried first: process start and calibration put tens of seconds
+between the two sides of a pair, and the ratios spread over 0.6-1.6.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from gobench import benchfmt, build as buildmod, present, toolchain
+from gobench import benchfmt, build as buildmod, present, stats, toolchain
 from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer
 from gobench.errors import BuildError
 from gobench.variants import get as get_variant
@@ -61,21 +67,27 @@ def compile_tests(variant: str, outdir: Path) -> Path:
     return out
 
 
-def run_gotest(binary: Path, family: str, benchtime_ms: float) -> list[benchfmt.Result]:
-    """run_gotest runs one family's `go test` benchmarks once and parses them."""
-    p = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", f"^Benchmark{re.escape(family)}$",
-                        "-test.benchmem", "-test.count", "1", "-test.benchtime", f"{benchtime_ms:g}ms"],
+def run_gotest(binary: Path, name: str, n: int) -> benchfmt.Result:
+    """run_gotest runs one scenario's `go test` benchmark once for exactly n operations
+    (`-test.benchtime {n}x`, so both tools do the same work) and parses its result line."""
+    fam, var = name.split("/", 1)
+    p = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", f"^Benchmark{re.escape(fam)}$/^{re.escape(var)}$",
+                        "-test.benchmem", "-test.count", "1", "-test.benchtime", f"{n}x"],
                        cwd=buildmod.GOSRC / "patterns", capture_output=True, text=True, timeout=1800)
     if p.returncode != 0:
-        raise BuildError(f"go test -bench {family} failed:\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
-    return benchfmt.parse(p.stdout.splitlines())
+        raise BuildError(f"go test -bench {name} failed:\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
+    got = [r for r in benchfmt.parse(p.stdout.splitlines()) if r.base_name == name]
+    if len(got) != 1:
+        raise BuildError(f"go test -bench {name}: expected one result line, got {len(got)}:\n{p.stdout[-3000:]}")
+    return got[0]
 
 
 def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, binary: Path, repeats: int,
                  benchtime_ms: float, tmp: Path, pairs: dict[str, Pair], out: IO[str]) -> None:
-    """_pair_family keeps one harness process per scenario open (calibrated once) and, per repeat,
-    runs one harness round of each scenario next to one `go test` run of the family, alternating
-    which tool goes first, so that each ratio compares measurements taken seconds apart."""
+    """_pair_family keeps one harness process per scenario open (calibrated once to N operations per
+    round) and, per repeat, measures each scenario four times in ABBA order (harness, go test, go test,
+    harness; the next repeat starts with go test), every sample doing exactly N operations. A repeat's
+    ratio compares samples taken within about a second of each other and cancels linear drift."""
     peers: dict[str, Peer] = {}
     n: dict[str, int] = {}
     try:
@@ -89,29 +101,35 @@ def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, bin
             if "error" in rep:
                 raise RuntimeError(f"harness failed on {name}: {rep['error']}")
             n[name] = rep["n"]
-        names = {nm for nm, _ in specs}
+
+        def harness(name: str) -> tuple[float, float, float]:
+            rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
+            if "error" in rep:
+                raise RuntimeError(f"harness failed on {name}: {rep['error']}")
+            r = rep["round"]
+            return r["elapsed_ns"] / r["n"], r["alloc_objects"] / r["n"], r["alloc_bytes"] / r["n"]
+
+        def gotest(name: str) -> tuple[float, float, float]:
+            r = run_gotest(binary, name, n[name])
+            return r.values["ns/op"], r.values.get("allocs/op", float("nan")), r.values.get("B/op", float("nan"))
+
         for i in range(repeats):
-            order = ("harness", "gotest") if i % 2 == 0 else ("gotest", "harness")
-            print(f"[{fam}] repeat {i + 1}/{repeats} ({' then '.join(order)})", file=out, flush=True)
-            for tool in order:
-                if tool == "harness":
-                    for name, _ in specs:
-                        rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
-                        if "error" in rep:
-                            raise RuntimeError(f"harness failed on {name}: {rep['error']}")
-                        r = rep["round"]
-                        p = pairs.setdefault(name, Pair(name))
-                        p.harness_ns.append(r["elapsed_ns"] / r["n"])
-                        p.harness_allocs.append(r["alloc_objects"] / r["n"])
-                        p.harness_bytes.append(r["alloc_bytes"] / r["n"])
-                else:
-                    for r in run_gotest(binary, fam, benchtime_ms):
-                        if r.base_name not in names:
-                            continue
-                        p = pairs.setdefault(r.base_name, Pair(r.base_name))
-                        p.gotest_ns.append(r.values["ns/op"])
-                        p.gotest_allocs.append(r.values.get("allocs/op", float("nan")))
-                        p.gotest_bytes.append(r.values.get("B/op", float("nan")))
+            order = (harness, gotest, gotest, harness) if i % 2 == 0 else (gotest, harness, harness, gotest)
+            tags = "".join("H" if f is harness else "G" for f in order)
+            for name, _ in specs:
+                got: dict = {harness: [], gotest: []}
+                seq = []
+                for tool in order:
+                    got[tool].append(tool(name))
+                    seq.append(got[tool][-1][0])
+                p = pairs.setdefault(name, Pair(name))
+                for tool, ns, allocs, nbytes in ((harness, p.harness_ns, p.harness_allocs, p.harness_bytes),
+                                                 (gotest, p.gotest_ns, p.gotest_allocs, p.gotest_bytes)):
+                    ns.append(statistics.fmean(x[0] for x in got[tool]))
+                    allocs.append(statistics.fmean(x[1] for x in got[tool]))
+                    nbytes.append(statistics.fmean(x[2] for x in got[tool]))
+                print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: " + " ".join(f"{v:.4g}" for v in seq)
+                      + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
     except LockstepCrash as e:
         raise RuntimeError(f"harness worker crashed: {e}") from None
     finally:
@@ -119,7 +137,7 @@ def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, bin
             p.close()
 
 
-def crosscheck(families: list[str] | None = None, repeats: int = 5, benchtime_ms: float = 300,
+def crosscheck(families: list[str] | None = None, repeats: int = 21, benchtime_ms: float = 100,
                builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout) -> dict[str, Pair]:
     """crosscheck measures each family with both tools, alternating, and returns the pairs."""
     if repeats < 1 or repeats > 100:
@@ -151,20 +169,22 @@ def table(pairs: dict[str, Pair]) -> str:
     rows = []
     for name, p in sorted(pairs.items()):
         rs = p.ratios()
-        med = statistics.median(rs) if rs else float("nan")
+        sm = stats.summarize(rs)
+        med = sm.median
         ok = AGREE[0] <= med <= AGREE[1]
         f = present.fmt_num
         rows.append([
             name, f(statistics.median(p.harness_ns)) if p.harness_ns else "-",
             f(statistics.median(p.gotest_ns)) if p.gotest_ns else "-",
-            f"{med:.3f} ({min(rs):.2f}-{max(rs):.2f})" if rs else "-",
+            (f"{med:.3f} [{sm.ci_lo:.3f}, {sm.ci_hi:.3f}] ({sm.min:.2f}-{sm.max:.2f})" if sm.n >= stats.MIN_SAMPLES_FOR_CI
+             else f"{med:.3f} ({sm.min:.2f}-{sm.max:.2f})") if rs else "-",
             "yes" if ok else "NO",
             f"{f(statistics.median(p.harness_allocs))} / {f(statistics.median(p.gotest_allocs))}"
             if p.harness_allocs and p.gotest_allocs else "-",
             f"{f(statistics.median(p.harness_bytes))} / {f(statistics.median(p.gotest_bytes))}"
             if p.harness_bytes and p.gotest_bytes else "-",
         ])
-    return present.render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median (range)",
+    return present.render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median [95% CI] (range)",
                                  f"within {AGREE[0]}-{AGREE[1]}", "allocs/op h / g", "B/op h / g"])
 
 
@@ -180,7 +200,8 @@ def main(families: list[str] | None, repeats: int, benchtime_ms: float, out: IO[
         print(f"gobench crosscheck: no scenario matched families {families}", file=err)
         return 2
     out.write("\n" + table(pairs))
-    out.write("\nratio = harness ns/op / go test ns/op, per repeat (tools alternated), median over repeats.\n")
+    out.write("\nratio = harness ns/op / go test ns/op on the same N, per ABBA repeat; median over repeats "
+                  "[95% CI of the median] (range).\n")
     bad = [n for n, p in pairs.items() if not (p.ratios() and AGREE[0] <= statistics.median(p.ratios()) <= AGREE[1])]
     if bad:
         out.write(f"outside {AGREE}: {', '.join(bad)}\n")

@@ -24,3 +24,21 @@ def test_crosscheck_pairs_both_tools_on_the_same_functions():
 def test_crosscheck_bad_input(kw, msg):
     with pytest.raises(ValueError, match=msg):
         crosscheck.crosscheck(["OrderItem"], **{"repeats": 1, "benchtime_ms": 20, **kw})
+
+
+def test_library_and_test_binary_align_functions_alike(tmp_path):
+    """Both tools run the same machine code at the same offsets within 64-byte windows (variants.FUNC_ALIGN)."""
+    import subprocess
+
+    from gobench import build, toolchain, variants
+
+    go = toolchain.find().go
+    lib = build.build("default").dir / build.LIB_NAME
+    binary = crosscheck.compile_tests("default", tmp_path)
+    for path in (lib, binary):
+        out = subprocess.run([go, "tool", "nm", str(path)], capture_output=True, text=True, check=True).stdout
+        funcs = {ln.split()[-1]: int(ln.split()[0], 16) for ln in out.splitlines()
+                 if len(ln.split()) >= 3 and ln.split()[1] in "Tt" and ln.split()[-1].startswith("gobench/patterns.")}
+        assert "gobench/patterns.OrderItemNew" in funcs, path
+        misaligned = {n: hex(a) for n, a in funcs.items() if a % variants.FUNC_ALIGN}
+        assert not misaligned, f"{path.name}: functions not on {variants.FUNC_ALIGN}-byte boundaries: {misaligned}"
