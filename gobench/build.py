@@ -102,6 +102,22 @@ def src_variant_dir(src: Path, variant: str) -> Path:
     return BUILD_ROOT / platform_dir() / f"src-{_source_hash(src)[:12]}" / variant
 
 
+KEEP_SRC_BUILDS = 4  # other checkouts' builds kept besides the one in use
+_PRUNE_AGE_S = 3600  # never prune a build used within the last hour (a gate may still be running it)
+
+
+def prune_src_builds(keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """prune_src_builds removes the least recently used ``build/<plat>/src-*`` folders beyond
+    KEEP_SRC_BUILDS, except ``keep`` and any used within the last hour; returns what it removed."""
+    now = time.time() if now is None else now
+    dirs = sorted((d for d in (BUILD_ROOT / platform_dir()).glob("src-*") if d.is_dir() and d != keep),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
+    gone = [d for d in dirs[KEEP_SRC_BUILDS:] if now - d.stat().st_mtime > _PRUNE_AGE_S]
+    for d in gone:
+        shutil.rmtree(d, ignore_errors=True)
+    return gone
+
+
 def _source_hash(src: Path = GOSRC) -> str:
     h = hashlib.sha256()
     for p in sorted(src.rglob("*")):
@@ -174,6 +190,10 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     src = GOSRC if src_root is None else Path(src_root).resolve()
     d = variant_dir(variant) if src_root is None else src_variant_dir(src, variant)
     stamp = _stamp(v, tc, src)
+    if src_root is not None:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        os.utime(d.parent)  # marks this checkout's builds as recently used
+        prune_src_builds(keep=d.parent)
     with _lock(d.parent / f".{variant}.lock"):
         old = _load_stamp(d)
         ext = find_ext(d)

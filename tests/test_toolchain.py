@@ -40,3 +40,26 @@ def test_no_c_compiler_says_how_to_get_it(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(ToolchainError, match="install gcc"):
         toolchain._find_cc()
+
+
+def test_prune_src_builds_keeps_recent_and_in_use(monkeypatch, tmp_path):
+    """Builds of other checkouts (gate --against) are pruned least recently used first, never in use or fresh."""
+    import os
+
+    from gobench import build
+
+    monkeypatch.setattr(build, "BUILD_ROOT", tmp_path)
+    root = tmp_path / build.platform_dir()
+    now = 1_000_000.0
+    dirs = []
+    for i in range(8):  # src-0 is the oldest
+        d = root / f"src-{i}"
+        (d / "default").mkdir(parents=True)
+        age = (8 - i) * 7200 if i < 6 else 60  # the last two were used a minute ago
+        os.utime(d, (now - age, now - age))
+        dirs.append(d)
+    gone = build.prune_src_builds(keep=dirs[0], now=now)
+    # kept: src-0 (in use), the 4 most recent of the rest (src-7, src-6, src-5, src-4); removed: src-1..src-3
+    assert sorted(d.name for d in gone) == ["src-1", "src-2", "src-3"]
+    assert sorted(d.name for d in root.iterdir()) == ["src-0", "src-4", "src-5", "src-6", "src-7"]
+    assert build.prune_src_builds(keep=dirs[0], now=now) == []
