@@ -11,12 +11,25 @@ import tempfile
 from pathlib import Path
 
 
+def _new_file_mode() -> int:
+    """_new_file_mode is the mode open() would give a new file (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_text(path: Path | str, text: str) -> None:
-    """write_text replaces path's content atomically."""
+    """write_text replaces path's content atomically, keeping an existing file's mode (a new file
+    gets the usual 0666 less the umask, not mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()

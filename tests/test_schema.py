@@ -59,3 +59,24 @@ def test_agrees_with_jsonschema_when_installed():
         docs.append(d)
     for d in docs:
         assert (not list(v.iter_errors(d))) == (not schemacheck.errors(d))
+
+
+def test_atomic_writes_get_normal_file_modes(tmp_path):
+    """Results are readable like any file the user writes (mkstemp alone would leave them 0600);
+    rewriting a file keeps its mode."""
+    import os
+    import stat
+
+    from gobench import atomic
+
+    mask = os.umask(0o022)
+    try:
+        new = tmp_path / "run.json"
+        atomic.write_json(new, {"a": 1})
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        new.chmod(0o640)
+        atomic.write_text(new, "{}\n")
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640 and new.read_text() == "{}\n"
+    finally:
+        os.umask(mask)
+    assert not list(tmp_path.glob(".*.tmp"))
