@@ -28,6 +28,22 @@ def test_allocations_per_op_are_counted_exactly(lib, name, allocs, bytes_):
     assert abs(r.alloc_bytes / N - bytes_) < 0.01, r
 
 
+@pytest.mark.parametrize("name,per_op", [("PaymentRoute/concrete", 0), ("StructLayout/packed", 1)])
+def test_harness_allocations_are_not_counted(lib, name, per_op):
+    # Rounds of 10 ops, so that one stray object would show. Starting the batch
+    # goroutine and waiting for it allocate now and then (a g, a sudog); that
+    # used to be counted and read 2 allocations in most of 40 rounds of a
+    # scenario that allocates nothing. On a loaded machine the exported call's
+    # goroutine can still be late to block, and its sudog then falls inside a
+    # round: seen as 1 object in 40 rounds, in about 1 run of 6 with both cores
+    # busy. Hence the allowance of 2 objects in 40 rounds.
+    with lib.open(name) as s:
+        for _ in range(3):
+            s.run(10)  # the first rounds start the runtime's GC workers
+        extra = [s.run(10).alloc_objects - 10 * per_op for _ in range(40)]
+    assert min(extra) >= 0 and sum(extra) <= 2, extra
+
+
 def test_pool_reports_hit_rate(lib):
     with lib.open("OrderItem/pool") as s:
         s.run(1000)
