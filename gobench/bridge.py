@@ -184,6 +184,15 @@ class Scenario:
         self.close()
 
 
+def close_all(scenarios) -> None:
+    """close_all closes every scenario on the way out, ignoring Go errors from closing."""
+    for scn in list(scenarios):
+        try:
+            scn.close()
+        except GoBenchError:
+            pass
+
+
 def load(variant_dir: Path) -> Library:
     """load loads the library in variant_dir, once per process."""
     global _loaded

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO
 
 from gobench import benchfmt, build as buildmod, present, stats, toolchain
-from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer
+from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer, stopping
 from gobench.errors import BuildError
 from gobench.variants import get as get_variant
 
@@ -95,51 +95,49 @@ def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, bin
     ratio compares samples taken within about a second of each other and cancels linear drift."""
     peers: dict[str, Peer] = {}
     n: dict[str, int] = {}
-    try:
-        for i, (name, params) in enumerate(specs):
-            p = peers[name] = Peer(f"x{i}", variant_dir, {}, {}, tmp)
-            rep = p.request({"op": "open", "specs": [[name, params]]}, ROUND_TIMEOUT_S)
-            if name in (rep.get("errors") or {}):
-                raise RuntimeError(f"harness could not open {name}: {rep['errors'][name]}")
-            rep = p.request({"op": "calibrate", "name": name, "goal_ns": benchtime_ms * 1e6, "max_s": 30.0},
-                            ROUND_TIMEOUT_S + 30)
-            if "error" in rep:
-                raise RuntimeError(f"harness failed on {name}: {rep['error']}")
-            n[name] = rep["n"]
+    with stopping(peers):
+        try:
+            for i, (name, params) in enumerate(specs):
+                p = peers[name] = Peer(f"x{i}", variant_dir, {}, {}, tmp)
+                rep = p.request({"op": "open", "specs": [[name, params]]}, ROUND_TIMEOUT_S)
+                if name in (rep.get("errors") or {}):
+                    raise RuntimeError(f"harness could not open {name}: {rep['errors'][name]}")
+                rep = p.request({"op": "calibrate", "name": name, "goal_ns": benchtime_ms * 1e6, "max_s": 30.0},
+                                ROUND_TIMEOUT_S + 30)
+                if "error" in rep:
+                    raise RuntimeError(f"harness failed on {name}: {rep['error']}")
+                n[name] = rep["n"]
 
-        def harness(name: str) -> tuple[float, float, float]:
-            rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
-            if "error" in rep:
-                raise RuntimeError(f"harness failed on {name}: {rep['error']}")
-            r = rep["round"]
-            return r["elapsed_ns"] / r["n"], r["alloc_objects"] / r["n"], r["alloc_bytes"] / r["n"]
+            def harness(name: str) -> tuple[float, float, float]:
+                rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
+                if "error" in rep:
+                    raise RuntimeError(f"harness failed on {name}: {rep['error']}")
+                r = rep["round"]
+                return r["elapsed_ns"] / r["n"], r["alloc_objects"] / r["n"], r["alloc_bytes"] / r["n"]
 
-        def gotest(name: str) -> tuple[float, float, float]:
-            r = run_gotest(binary, name, n[name])
-            return r.values["ns/op"], r.values.get("allocs/op", float("nan")), r.values.get("B/op", float("nan"))
+            def gotest(name: str) -> tuple[float, float, float]:
+                r = run_gotest(binary, name, n[name])
+                return r.values["ns/op"], r.values.get("allocs/op", float("nan")), r.values.get("B/op", float("nan"))
 
-        for i in range(repeats):
-            order = (harness, gotest, gotest, harness) if i % 2 == 0 else (gotest, harness, harness, gotest)
-            tags = "".join("H" if f is harness else "G" for f in order)
-            for name, _ in specs:
-                got: dict = {harness: [], gotest: []}
-                seq = []
-                for tool in order:
-                    got[tool].append(tool(name))
-                    seq.append(got[tool][-1][0])
-                p = pairs.setdefault(name, Pair(name))
-                for tool, ns, allocs, nbytes in ((harness, p.harness_ns, p.harness_allocs, p.harness_bytes),
-                                                 (gotest, p.gotest_ns, p.gotest_allocs, p.gotest_bytes)):
-                    ns.append(statistics.fmean(x[0] for x in got[tool]))
-                    allocs.append(statistics.fmean(x[1] for x in got[tool]))
-                    nbytes.append(statistics.fmean(x[2] for x in got[tool]))
-                print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: " + " ".join(f"{v:.4g}" for v in seq)
-                      + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
-    except LockstepCrash as e:
-        raise RuntimeError(f"harness worker crashed: {e}") from None
-    finally:
-        for p in peers.values():
-            p.close()
+            for i in range(repeats):
+                order = (harness, gotest, gotest, harness) if i % 2 == 0 else (gotest, harness, harness, gotest)
+                tags = "".join("H" if f is harness else "G" for f in order)
+                for name, _ in specs:
+                    got: dict = {harness: [], gotest: []}
+                    seq = []
+                    for tool in order:
+                        got[tool].append(tool(name))
+                        seq.append(got[tool][-1][0])
+                    p = pairs.setdefault(name, Pair(name))
+                    for tool, ns, allocs, nbytes in ((harness, p.harness_ns, p.harness_allocs, p.harness_bytes),
+                                                     (gotest, p.gotest_ns, p.gotest_allocs, p.gotest_bytes)):
+                        ns.append(statistics.fmean(x[0] for x in got[tool]))
+                        allocs.append(statistics.fmean(x[1] for x in got[tool]))
+                        nbytes.append(statistics.fmean(x[2] for x in got[tool]))
+                    print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: " + " ".join(f"{v:.4g}" for v in seq)
+                          + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
+        except LockstepCrash as e:
+            raise RuntimeError(f"harness worker crashed: {e}") from None
 
 
 def crosscheck(families: list[str] | None = None, repeats: int = 21, benchtime_ms: float = 100,

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer
+from gobench.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer, stopping
 from gobench.protocol import Settings
 
 _CAUSE = re.compile(r"^(fatal error:|runtime: |panic:|SIG[A-Z]+:)")
@@ -47,7 +47,7 @@ def run_family(specs: list[tuple[str, dict]], variant_dir: Path, settings: Setti
     poll = on_poll or (lambda doc: None)
     with tempfile.TemporaryDirectory(prefix="gobench-interleave-") as tmp:
         peers: dict[str, Peer] = {}
-        try:
+        with stopping(peers):
             for i, (name, params) in enumerate(specs):
                 poll({"current": name, "current_step": "open+calibrate"})
                 p = peers[name] = Peer(f"s{i}", variant_dir, env or {}, knobs or {}, Path(tmp))
@@ -83,11 +83,4 @@ def run_family(specs: list[tuple[str, dict]], variant_dir: Path, settings: Setti
                         out[name].update(status="error", error=rep["error"])
                     else:
                         out[name]["rounds"].append(rep["round"])
-        except BaseException:  # Ctrl-C or a bug: stop every worker now, not after its round
-            for p in peers.values():
-                p.kill()
-            raise
-        finally:
-            for p in peers.values():
-                p.close()
     return list(out.values()), info

@@ -32,6 +32,7 @@ library runs next.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -130,6 +131,21 @@ class Peer:
                     pass
 
 
+@contextlib.contextmanager
+def stopping(peers: dict[str, "Peer"]):
+    """stopping closes every peer in ``peers`` (which may still be filling) when the block ends;
+    on Ctrl-C or a bug it kills them first, so that nobody waits for a worker's round to finish."""
+    try:
+        yield peers
+    except BaseException:
+        for p in peers.values():
+            p.kill()
+        raise
+    finally:
+        for p in peers.values():
+            p.close()
+
+
 def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, settings: Settings,
              first: str = "base", env: dict | None = None, knobs: dict | None = None) -> dict[str, dict]:
     """run_pair measures one family's scenarios on both libraries, rounds alternating ABBA.
@@ -151,63 +167,57 @@ def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, sett
                  "head": Peer("head", head_dir, env or {}, knobs or {}, Path(tmp))}
         live: list[str] = []
         current: dict[str, str | None] = {"base": None, "head": None}
-        try:
-            for s, p in peers.items():
-                rep = p.request({"op": "open", "specs": specs}, ROUND_TIMEOUT_S)
-                res["info"][s] = rep.get("info") or {}
-                for name, err in (rep.get("errors") or {}).items():
-                    res[s][name].update(status="error", error=err)
-            live = [n for n, _ in specs if res["base"][n]["status"] == "ok" and res["head"][n]["status"] == "ok"]
-            for name in list(live):
-                current["base"] = name
-                rep = peers["base"].request({"op": "calibrate", "name": name, "goal_ns": settings.round_ms * 1e6,
-                                             "max_s": settings.max_calibration_s},
-                                            ROUND_TIMEOUT_S + settings.max_calibration_s)
-                if "error" in rep:
-                    res["base"][name].update(status="error", error=rep["error"])
-                    live.remove(name)
-                    continue
-                for s in ("base", "head"):
-                    res[s][name].update(n=rep["n"], calibration=rep["trials"])
-                for s in sides:  # warm-up, not recorded: the head process has not run this code yet
-                    current[s] = name
-                    w = peers[s].request({"op": "round", "name": name, "n": rep["n"]}, ROUND_TIMEOUT_S)
-                    if "error" in w:
-                        res[s][name].update(status="error", error=w["error"])
-                        if name in live:
-                            live.remove(name)
-            for r in range(settings.rounds):
-                k = r % len(live) if live else 0
-                order = sides if r % 2 == 0 else sides[::-1]
-                for name in live[k:] + live[:k]:
-                    for s in order:
-                        if res[s][name]["status"] != "ok":
-                            continue
+        with stopping(peers):
+            try:
+                for s, p in peers.items():
+                    rep = p.request({"op": "open", "specs": specs}, ROUND_TIMEOUT_S)
+                    res["info"][s] = rep.get("info") or {}
+                    for name, err in (rep.get("errors") or {}).items():
+                        res[s][name].update(status="error", error=err)
+                live = [n for n, _ in specs if res["base"][n]["status"] == "ok" and res["head"][n]["status"] == "ok"]
+                for name in list(live):
+                    current["base"] = name
+                    rep = peers["base"].request({"op": "calibrate", "name": name, "goal_ns": settings.round_ms * 1e6,
+                                                 "max_s": settings.max_calibration_s},
+                                                ROUND_TIMEOUT_S + settings.max_calibration_s)
+                    if "error" in rep:
+                        res["base"][name].update(status="error", error=rep["error"])
+                        live.remove(name)
+                        continue
+                    for s in ("base", "head"):
+                        res[s][name].update(n=rep["n"], calibration=rep["trials"])
+                    for s in sides:  # warm-up, not recorded: the head process has not run this code yet
                         current[s] = name
-                        rep = peers[s].request({"op": "round", "name": name, "n": res[s][name]["n"]},
-                                               ROUND_TIMEOUT_S)
-                        if "error" in rep:
-                            res[s][name].update(status="error", error=rep["error"])
-                        else:  # "pair": the round of the other side run next to it (same r)
-                            res[s][name]["rounds"].append({**rep["round"], "pair": r})
-                live = [n for n in live if res["base"][n]["status"] == "ok" and res["head"][n]["status"] == "ok"]
-        except LockstepCrash as e:
-            name = current[e.side]
-            if name:
-                res[e.side][name].update(status="crashed", error=str(e))
-            else:  # it died loading the library: nothing of this side can be measured
-                res["fatal"] = str(e)
-            for s in ("base", "head"):  # the block ends: the rest of the family is not compared in it
-                for n, o in res[s].items():
-                    if n != name and o["status"] == "ok" and len(o["rounds"]) < settings.rounds:
-                        o.update(status="skipped", error=f"not finished: {e.side} worker died in this block")
-        except BaseException:  # Ctrl-C or a bug here: stop both workers now, not after their round
-            for p in peers.values():
-                p.kill()
-            raise
-        finally:
-            for p in peers.values():
-                p.close()
+                        w = peers[s].request({"op": "round", "name": name, "n": rep["n"]}, ROUND_TIMEOUT_S)
+                        if "error" in w:
+                            res[s][name].update(status="error", error=w["error"])
+                            if name in live:
+                                live.remove(name)
+                for r in range(settings.rounds):
+                    k = r % len(live) if live else 0
+                    order = sides if r % 2 == 0 else sides[::-1]
+                    for name in live[k:] + live[:k]:
+                        for s in order:
+                            if res[s][name]["status"] != "ok":
+                                continue
+                            current[s] = name
+                            rep = peers[s].request({"op": "round", "name": name, "n": res[s][name]["n"]},
+                                                   ROUND_TIMEOUT_S)
+                            if "error" in rep:
+                                res[s][name].update(status="error", error=rep["error"])
+                            else:  # "pair": the round of the other side run next to it (same r)
+                                res[s][name]["rounds"].append({**rep["round"], "pair": r})
+                    live = [n for n in live if res["base"][n]["status"] == "ok" and res["head"][n]["status"] == "ok"]
+            except LockstepCrash as e:
+                name = current[e.side]
+                if name:
+                    res[e.side][name].update(status="crashed", error=str(e))
+                else:  # it died loading the library: nothing of this side can be measured
+                    res["fatal"] = str(e)
+                for s in ("base", "head"):  # the block ends: the rest of the family is not compared in it
+                    for n, o in res[s].items():
+                        if n != name and o["status"] == "ok" and len(o["rounds"]) < settings.rounds:
+                            o.update(status="skipped", error=f"not finished: {e.side} worker died in this block")
     return res
 
 
@@ -251,11 +261,7 @@ def _serve(job: dict, cmds, reply) -> int:
             except GoBenchError as e:
                 send({"error": str(e) + ("\n" + e.go_detail if e.is_panic else "")})
     finally:
-        for scn in opened.values():
-            try:
-                scn.close()
-            except GoBenchError:
-                pass
+        bridge.close_all(opened.values())
     return 0
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from gobench.bridge import MAX_N, Library, Round, Scenario
+from gobench.bridge import MAX_N, Library, Round, Scenario, close_all
 from gobench.errors import GoBenchError
 
 FFI_NAME = "FFI/noop"
@@ -116,11 +116,7 @@ def measure_family(lib: Library, specs: list[tuple[str, dict]], st: Settings,
                     o.status, o.error = "error", str(e)
                 on_progress(None, "round done")
     finally:
-        for scn in opened.values():
-            try:
-                scn.close()
-            except GoBenchError:
-                pass
+        close_all(opened.values())
     return outs
 
 

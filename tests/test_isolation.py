@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from gobench import orchestrate
@@ -59,3 +65,41 @@ def test_interleaved_family_one_process_per_scenario(built_default):
     for name in ("OrderItem/new", "OrderItem/pool"):  # the survivors finish every round
         assert by[name]["status"] == "ok" and len(by[name]["rounds"]) == QUICK.rounds
     assert info["go_version"].startswith("go1.27")
+
+
+def _children(pid: int) -> set[int]:
+    out: set[int] = set()
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out |= {int(c) for c in f.read().split()}
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return out
+
+
+def test_ctrl_c_stops_every_worker_and_stores_nothing(built_default):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-run: exit 130,
+    a clear message, no worker left running, no partial run folder or temporary file."""
+    from gobench import store
+
+    runs_before = set(store.runs_dir().iterdir()) if store.runs_dir().exists() else set()
+    code = "import sys; from gobench import cli; sys.exit(cli.bench('OrderItem', quick=False))"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(workers) < 2:  # both OrderItem workers are up
+        workers |= _children(p.pid)
+        time.sleep(0.05)
+    assert workers, "no worker process appeared"
+    time.sleep(0.5)
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "interrupted; nothing was stored" in err
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}")]  # the parent reaps its workers before it exits
+    assert not alive, f"workers still running after Ctrl-C: {alive}"
+    runs_after = set(store.runs_dir().iterdir()) if store.runs_dir().exists() else set()
+    assert runs_after == runs_before
+    assert not list(store.RESULTS.rglob(".*.tmp"))
