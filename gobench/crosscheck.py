@@ -45,7 +45,7 @@ AGREE = (0.95, 1.05)
 
 @dataclass
 class Pair:
-    """Pair holds both tools' per-repeat medians for one scenario."""
+    """Pair holds both tools' per-repeat values (the mean of a repeat's two samples) for one scenario."""
 
     name: str
     harness_ns: list[float] = field(default_factory=list)
@@ -57,6 +57,13 @@ class Pair:
 
     def ratios(self) -> list[float]:
         return [h / g for h, g in zip(self.harness_ns, self.gotest_ns) if g]
+
+    def add_repeat(self, harness: list[tuple[float, float, float]], gotest: list[tuple[float, float, float]]) -> None:
+        """add_repeat records one repeat from each tool's (ns/op, allocs/op, B/op) samples."""
+        for samples, columns in ((harness, (self.harness_ns, self.harness_allocs, self.harness_bytes)),
+                                 (gotest, (self.gotest_ns, self.gotest_allocs, self.gotest_bytes))):
+            for k, column in enumerate(columns):
+                column.append(statistics.fmean(x[k] for x in samples))
 
 
 def compile_tests(variant: str, outdir: Path) -> Path:
@@ -123,18 +130,11 @@ def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, bin
                 order = (harness, gotest, gotest, harness) if i % 2 == 0 else (gotest, harness, harness, gotest)
                 tags = "".join("H" if f is harness else "G" for f in order)
                 for name, _ in specs:
-                    got: dict = {harness: [], gotest: []}
-                    seq = []
-                    for tool in order:
-                        got[tool].append(tool(name))
-                        seq.append(got[tool][-1][0])
+                    samples = [(tool, tool(name)) for tool in order]
                     p = pairs.setdefault(name, Pair(name))
-                    for tool, ns, allocs, nbytes in ((harness, p.harness_ns, p.harness_allocs, p.harness_bytes),
-                                                     (gotest, p.gotest_ns, p.gotest_allocs, p.gotest_bytes)):
-                        ns.append(statistics.fmean(x[0] for x in got[tool]))
-                        allocs.append(statistics.fmean(x[1] for x in got[tool]))
-                        nbytes.append(statistics.fmean(x[2] for x in got[tool]))
-                    print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: " + " ".join(f"{v:.4g}" for v in seq)
+                    p.add_repeat([x for t, x in samples if t is harness], [x for t, x in samples if t is gotest])
+                    print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: "
+                          + " ".join(f"{x[0]:.4g}" for _, x in samples)
                           + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
         except LockstepCrash as e:
             raise RuntimeError(f"harness worker crashed: {e}") from None

@@ -517,25 +517,9 @@ def baseline_doc(run: dict, builds: list[str], sessions: int) -> dict:
 def load_baseline(path: Path = BASELINE_PATH) -> dict:
     """load_baseline reads and checks a baseline file, raising GateError that says what to do."""
     redo = "record a new one with `invoke baseline` and commit results/baseline/baseline.json"
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise GateError(f"no baseline at {path}; {redo}, or compare with a commit: `invoke check --against REF`") \
-            from None
-    except OSError as e:
-        raise GateError(f"{path}: cannot read ({e.strerror}); {redo}") from None
-    try:
-        doc = json.loads(text)
-    except ValueError as e:
-        raise GateError(f"{path}: not valid JSON (truncated or corrupt?): {e}; {redo}") from None
-    if not isinstance(doc, dict) or "schema" not in doc:
-        raise GateError(f"{path}: not a gobench baseline (no 'schema' field); {redo}")
-    if doc["schema"] != BASELINE_SCHEMA:
-        raise GateError(f"{path}: schema {doc['schema']!r} is not supported (this gobench reads "
-                        f"{BASELINE_SCHEMA}); {redo}")
-    for key in ("settings", "builds", "machine", "run"):
-        if key not in doc:
-            raise GateError(f"{path}: missing field {key!r} (truncated?); {redo}")
+    doc = store.read_doc(path, BASELINE_SCHEMA, "baseline", ("settings", "builds", "machine", "run"), GateError, redo,
+                         if_missing=f"no baseline at {path}; {redo}, or compare with a commit: "
+                                    "`invoke check --against REF`")
     run = doc["run"]
     if not isinstance(run, dict) or run.get("schema") != store.SCHEMA or not isinstance(run.get("benchmarks"), list):
         raise GateError(f"{path}: the run inside is not a {store.SCHEMA} record; {redo}")

@@ -134,23 +134,34 @@ def resolve(run: str | None, root: Path = RESULTS) -> Path:
     return p
 
 
-def load_run(run: str | Path | None, root: Path = RESULTS) -> dict:
-    """load_run reads and checks a run.json, raising StoreError with a clear reason."""
-    d = resolve(str(run) if run else None, root)
-    path = d / "run.json"
+def read_doc(path: Path, schema: str, what: str, required: tuple[str, ...], error: type[Exception] | None = None,
+             hint: str = "", if_missing: str | None = None) -> dict:
+    """read_doc reads one of gobench's JSON documents (a run record, a baseline) and checks its schema
+    and top-level fields. Each failure raises ``error`` (StoreError by default) naming the file and the
+    reason, followed by ``hint`` (what to do); a missing file raises ``if_missing`` when given."""
+    error = error or StoreError
+    tail = f"; {hint}" if hint else ""
     try:
         text = path.read_text()
+    except FileNotFoundError as e:
+        raise error(if_missing or f"{path}: cannot read ({e.strerror}){tail}") from None
     except OSError as e:
-        raise StoreError(f"{path}: cannot read ({e.strerror})") from None
+        raise error(f"{path}: cannot read ({e.strerror}){tail}") from None
     try:
         doc = json.loads(text)
     except ValueError as e:
-        raise StoreError(f"{path}: not valid JSON (truncated or corrupt?): {e}") from None
+        raise error(f"{path}: not valid JSON (truncated or corrupt?): {e}{tail}") from None
     if not isinstance(doc, dict) or "schema" not in doc:
-        raise StoreError(f"{path}: not a gobench run record (no 'schema' field)")
-    if doc["schema"] != SCHEMA:
-        raise StoreError(f"{path}: schema {doc['schema']!r} is not supported (this gobench reads {SCHEMA})")
-    for key in ("run_id", "machine", "benchmarks"):
+        raise error(f"{path}: not a gobench {what} (no 'schema' field){tail}")
+    if doc["schema"] != schema:
+        raise error(f"{path}: schema {doc['schema']!r} is not supported (this gobench reads {schema}){tail}")
+    for key in required:
         if key not in doc:
-            raise StoreError(f"{path}: missing field {key!r}")
+            raise error(f"{path}: missing field {key!r} (truncated?){tail}")
     return doc
+
+
+def load_run(run: str | Path | None, root: Path = RESULTS) -> dict:
+    """load_run reads and checks a run.json, raising StoreError with a clear reason."""
+    d = resolve(str(run) if run else None, root)
+    return read_doc(d / "run.json", SCHEMA, "run record", ("run_id", "machine", "benchmarks"))

@@ -25,24 +25,32 @@ var issue3Scenarios = map[string]map[string]int64{
 	"SnapshotTick/pwrite": {"records": 2000, "changed": 100}, "SnapshotTick/mmap": {"records": 2000, "changed": 100},
 }
 
+// openScenario looks a scenario up, resolves its parameters and opens it;
+// closing it is the caller's.
+func openScenario(t *testing.T, name string, user map[string]int64) (Instance, *Scenario) {
+	t.Helper()
+	s, err := Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Resolve(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := s.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst, s
+}
+
 // Every scenario opens with its parameters, runs rounds through the real
 // protocol, reports as many extras as it declares, and closes.
 func TestIssue3ScenariosRun(t *testing.T) {
 	rd := NewReader()
 	for name, user := range issue3Scenarios {
 		t.Run(name, func(t *testing.T) {
-			s, err := Lookup(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p, err := s.Resolve(user)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst, err := s.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			inst, s := openScenario(t, name, user)
 			defer func() {
 				if err := inst.Close(); err != nil {
 					t.Fatal(err)
@@ -69,18 +77,7 @@ func TestIssue3ScenariosRun(t *testing.T) {
 func TestIssue3ExtrasValues(t *testing.T) {
 	rd := NewReader()
 	open := func(name string, user map[string]int64) (Instance, *Scenario) {
-		s, err := Lookup(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := s.Resolve(user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inst, err := s.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		inst, s := openScenario(t, name, user)
 		t.Cleanup(func() { inst.Close() })
 		return inst, s
 	}
