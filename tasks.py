@@ -1,4 +1,4 @@
-"""invoke tasks for gobench. Each task is thin: it parses flags and calls gobench.cli.
+"""invoke tasks for gobench. Each task is thin: it parses flags and calls gobench.commands.
 
 Run `invoke --list` for the tasks and `invoke --help TASK` for a task's flags.
 """
@@ -19,7 +19,7 @@ def _exit(code: int) -> None:
             "force": "rebuild even if up to date"})
 def build(c: Context, variant: str = "", force: bool = False):
     """Build the Go c-shared library and its cffi extension (skipped when up to date)."""
-    from gobench import build as b
+    from gobench.build import library as b
     from gobench.errors import BuildError, ToolchainError
 
     try:
@@ -38,9 +38,9 @@ def build(c: Context, variant: str = "", force: bool = False):
       iterable=["param"])
 def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None):
     """Run the micro benchmarks, store the run under results/runs/ and print the table."""
-    from gobench import cli
+    from gobench.commands import bench as cmd
 
-    _exit(cli.bench(filter or None, quick, rounds or None, round_ms or None, param))
+    _exit(cmd.bench(filter or None, quick, rounds or None, round_ms or None, param))
 
 
 @task(help={"family": "family to check (repeatable; default: every family)",
@@ -49,9 +49,9 @@ def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, ro
       iterable=["family"])
 def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float = 100.0):
     """Compare harness and `go test -bench` ns/op, allocs/op, B/op on the same Go functions."""
-    from gobench import crosscheck as cc
+    from gobench.commands import crosscheck as cmd
 
-    _exit(cc.main(family or None, repeats, benchtime_ms))
+    _exit(cmd.main(family or None, repeats, benchtime_ms))
 
 
 @task(help={"family": "request kind (repeatable): order-new, order-pool, tradecontext-heap, tradecontext-slab, "
@@ -67,33 +67,33 @@ def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float =
 def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0, warmup: float = 2.0, sweep: str = "",
          mode: str = "open", interval: float = 5.0, workers: int = 0):
     """Drive request-shaped work at a target rate: latency percentiles, GC cycles and pauses."""
-    from gobench import loadrun
+    from gobench.commands import load as cmd
 
-    _exit(loadrun.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers))
+    _exit(cmd.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers))
 
 
 @task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)"})
 def review(c: Context, quick: bool = False):
     """Run micro benchmarks, load runs and sweeps, and write one report with a verdict per claim."""
-    from gobench import cli
+    from gobench.commands import review as cmd
 
-    _exit(cli.review(quick))
+    _exit(cmd.review(quick))
 
 
 @task
 def escape(c: Context):
     """Check escape-analysis expectations (go build -gcflags=-m=2); writes results/escape.json."""
-    from gobench import escape as esc
+    from gobench.commands import escape as cmd
 
-    _exit(esc.main([]))
+    _exit(cmd.main([]))
 
 
 @task
 def scenarios(c: Context):
     """List every scenario with its parameters."""
-    from gobench import cli
+    from gobench.commands import bench as cmd
 
-    _exit(cli.scenarios())
+    _exit(cmd.scenarios())
 
 
 @task(help={"go-only": "only the Go tests (go vet, go test, go test -race)",
@@ -103,7 +103,7 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
     gosteps = ["go vet ./...", "go test -count=1 ./...", "go test -race -count=1 ./...",
                "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./..."]
     if not py_only:
-        from gobench import toolchain
+        from gobench.build import toolchain
 
         tc = toolchain.find()
         env = tc.env()
@@ -123,9 +123,9 @@ def test(c: Context, go_only: bool = False, py_only: bool = False):
 def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0,
              sessions: int = 0):
     """Record the performance gate's baseline: results/baseline/baseline.json (commit it)."""
-    from gobench import cli
+    from gobench.commands import gate as cmd
 
-    _exit(cli.gate_baseline(quick, filter or None, rounds or None, round_ms or None, sessions or None))
+    _exit(cmd.gate_baseline(quick, filter or None, rounds or None, round_ms or None, sessions or None))
 
 
 @task(help={"against": "git ref to compare with on this machine (lockstep ABBA), e.g. origin/main; "
@@ -137,9 +137,9 @@ def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0,
 def check(c: Context, against: str = "", strict_timing: bool = False, filter: str = "", quick: bool = False,
           blocks: int = 0):
     """Performance gate: exit 0 pass, 1 regression, 2 could not check; summary in results/gate/summary.md."""
-    from gobench import cli
+    from gobench.commands import gate as cmd
 
-    _exit(cli.gate_check(against or None, strict_timing, filter or None, quick, blocks or None))
+    _exit(cmd.gate_check(against or None, strict_timing, filter or None, quick, blocks or None))
 
 
 @task(name="gate-selftest",
@@ -147,18 +147,18 @@ def check(c: Context, against: str = "", strict_timing: bool = False, filter: st
             "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)"})
 def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
     """Measure the gate itself: A/A false alarms and detections of test-only injected regressions."""
-    from gobench import cli
+    from gobench.commands import gate as cmd
 
-    _exit(cli.gate_selftest(trials, quick))
+    _exit(cmd.gate_selftest(trials, quick))
 
 @task(help={"run": "run id or folder (default: the latest run)",
             "with": "another run whose results join the claims table, e.g. the `invoke load` run (repeatable)"},
       iterable=["with_"])
 def report(c: Context, run: str = "", with_=None):
     """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""
-    from gobench import cli
+    from gobench.commands import report as cmd
 
-    _exit(cli.report(run or None, with_ or None))
+    _exit(cmd.report(run or None, with_ or None))
 
 
 @task(help={"run-a": "baseline run id or folder", "run-b": "run id or folder to compare with it",
@@ -167,18 +167,18 @@ def report(c: Context, run: str = "", with_=None):
       iterable=["metric"])
 def compare(c: Context, run_a, run_b, metric=None, markdown: bool = False):
     """Compare two stored runs: medians, ratio B/A and a Mann-Whitney test per benchmark and metric."""
-    from gobench import cli
+    from gobench.commands import compare as cmd
 
-    _exit(cli.compare(run_a, run_b, metric or None, markdown))
+    _exit(cmd.compare(run_a, run_b, metric or None, markdown))
 
 
 @task(help={"metric": "metric to follow (default ns_per_op; e.g. allocs_per_op, mb_per_s)",
             "filter": "regular expression on Family/Variant, e.g. 'OrderItem'"})
 def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
     """Chart one metric across all stored runs into results/history.png and .svg."""
-    from gobench import cli
+    from gobench.commands import history as cmd
 
-    _exit(cli.history(metric, filter or None))
+    _exit(cmd.history(metric, filter or None))
 
 
 ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from gobench import bridge, build
+from gobench.collect import bridge
+from gobench.build import library as build
 
 
 @pytest.fixture(scope="session")

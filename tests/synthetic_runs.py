@@ -12,7 +12,8 @@ import copy
 import math
 import random
 
-from gobench import store, summary
+from gobench.store import runs as store
+from gobench.analyse import summary
 
 MACHINE = {
     "hostname": "synthetic", "cpu_model": "Synthetic CPU", "cpu_count": 2, "cpu_governor": None,
@@ -102,7 +103,7 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
     stw_count = int(round(cycles * 2))
     lb = _latency_buckets(p50_ns, 0.6, 4000, seed)
     sb = _stw_buckets(stw_ns, stw_count, seed + 100) if stw_count else []
-    from gobench import loadview
+    from gobench.analyse import loadview
     pct = {p: loadview.percentile_from_buckets(lb, p) for p in (50, 90, 99, 99.9, 99.99)}
     sp = lambda p: loadview.percentile_from_buckets(sb, p) or 0.0  # noqa: E731
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from gobench import benchfmt
+from gobench.store import benchfmt
 
 GO_TEST_OUTPUT = """goos: linux
 goarch: amd64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gobench import orchestrate
+from gobench.collect import orchestrate
 from gobench.errors import GoBenchError
 
 N = 200_000
@@ -108,7 +108,7 @@ def test_unknown_call_method(lib):
 
 
 def test_second_library_in_process_is_refused(lib, tmp_path):
-    from gobench import bridge
+    from gobench.collect import bridge
 
     with pytest.raises(RuntimeError, match="only one Go runtime"):
         bridge.load(tmp_path)

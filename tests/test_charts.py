@@ -8,7 +8,8 @@ from pathlib import Path
 
 import synthetic_runs as syn
 
-from gobench import charts, loadview
+from gobench.present import charts
+from gobench.analyse import loadview
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TESTDATA = Path(__file__).parent / "testdata"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import synthetic_runs as syn
 
-from gobench import claims
+from gobench.analyse import claims
 
 CLAIMS_MD = Path("/work/shared/CLAIMS.md")
 

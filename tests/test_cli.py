@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from gobench import benchfmt, cli, store
+from gobench.store import benchfmt
+from gobench.commands import bench as cli
+from gobench.store import runs as store
 
 
 def test_bench_end_to_end(tmp_path, monkeypatch):

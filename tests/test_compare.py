@@ -7,7 +7,10 @@ import json
 
 import synthetic_runs as syn
 
-from gobench import cli, compare, history, store
+from gobench.commands import compare as compare_cmd, history as history_cmd
+from gobench.analyse import compare
+from gobench.analyse import history
+from gobench.store import runs as store
 
 
 def runs():
@@ -59,10 +62,10 @@ def test_cli_compare(tmp_path):
     store.write_run(a, tmp_path)
     store.write_run(b, tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    assert cli.compare(a["run_id"], b["run_id"], root=tmp_path, out=out, err=err) == 0
+    assert compare_cmd.compare(a["run_id"], b["run_id"], root=tmp_path, out=out, err=err) == 0
     assert "OrderItem/new" in out.getvalue()
     err = io.StringIO()
-    assert cli.compare(a["run_id"], "missing", root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert compare_cmd.compare(a["run_id"], "missing", root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "no run folder 'missing'" in err.getvalue() and "Traceback" not in err.getvalue()
 
 
@@ -85,14 +88,14 @@ def test_cli_history(tmp_path):
     store.write_run(a, tmp_path)
     store.write_run(b, tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    assert cli.history("ns_per_op", "OrderItem/new", root=tmp_path, out=out, err=err) == 0
+    assert history_cmd.history("ns_per_op", "OrderItem/new", root=tmp_path, out=out, err=err) == 0
     assert (tmp_path / "history.png").exists() and (tmp_path / "history.svg").exists()
     assert "OrderItem/new: 2 runs" in out.getvalue() and "+" in out.getvalue()
     err = io.StringIO()
-    assert cli.history("no_such_metric", None, root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert history_cmd.history("no_such_metric", None, root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "metrics seen:" in err.getvalue() and "ns_per_op" in err.getvalue()
     err = io.StringIO()
-    assert cli.history("ns_per_op", "([", root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert history_cmd.history("ns_per_op", "([", root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "not a regular expression" in err.getvalue()
     err = io.StringIO()
-    assert cli.history("ns_per_op", None, root=tmp_path / "empty", out=io.StringIO(), err=err) == 2
+    assert history_cmd.history("ns_per_op", None, root=tmp_path / "empty", out=io.StringIO(), err=err) == 2

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from gobench import crosscheck
+from gobench.collect import crosscheck
 
 
 def test_crosscheck_pairs_both_tools_on_the_same_functions():
@@ -30,7 +30,9 @@ def test_library_and_test_binary_align_functions_alike(tmp_path):
     """Both tools run the same machine code at the same offsets within 64-byte windows (variants.FUNC_ALIGN)."""
     import subprocess
 
-    from gobench import build, toolchain, variants
+    from gobench.build import library as build
+    from gobench.build import toolchain
+    from gobench.build import variants
 
     go = toolchain.find().go
     lib = build.build("default").dir / build.LIB_NAME

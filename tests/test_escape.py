@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gobench import escape
+from gobench.collect import escape
+from gobench.commands import escape as escape_cmd
 
 TESTDATA = Path(__file__).parent / "testdata" / "escape"
 
@@ -179,7 +180,7 @@ def test_key_verdicts(real_results, eid, place):
 def test_main_writes_json_atomically(tmp_path):
     out = tmp_path / "sub" / "escape.json"
     buf = io.StringIO()
-    assert escape.main(["--out", str(out)], buf) == 0
+    assert escape_cmd.main(["--out", str(out)], buf) == 0
     doc = json.loads(out.read_text())
     assert doc["all_hold"] is True and doc["go_version"].startswith("go1.27")
     assert {r["id"] for r in doc["results"]} == {e.id for e in escape.load_expectations()}
@@ -195,7 +196,7 @@ def test_main_exit_1_on_violation(tmp_path):
     exp = tmp_path / "e.json"
     exp.write_text(json.dumps(data))
     buf = io.StringIO()
-    assert escape.main(["--out", str(tmp_path / "r.json"), "--expectations", str(exp)], buf) == 1
+    assert escape_cmd.main(["--out", str(tmp_path / "r.json"), "--expectations", str(exp)], buf) == 1
     assert "VIOLATED C12-closure-read: expected heap, observed stack" in buf.getvalue()
     assert json.loads((tmp_path / "r.json").read_text())["all_hold"] is False
 
@@ -205,7 +206,7 @@ def test_main_exit_2_when_build_fails(tmp_path):
     (tmp_path / "patterns").mkdir()
     (tmp_path / "patterns" / "p.go").write_text("package patterns\n\nfunc F() { return 1 }\n")
     buf = io.StringIO()
-    rc = escape.main(["--out", str(tmp_path / "r.json"), "--gosrc", str(tmp_path)], buf)
+    rc = escape_cmd.main(["--out", str(tmp_path / "r.json"), "--gosrc", str(tmp_path)], buf)
     assert rc == 2
     assert "build failed" in buf.getvalue() and "too many return values" in buf.getvalue()
     assert not (tmp_path / "r.json").exists()

@@ -19,8 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from gobench import abrun, build, gate, gatereport, store
-from gobench.abrun import GateError
+from gobench.collect import gate_sessions as abrun
+from gobench.build import library as build
+from gobench.analyse import gate
+from gobench.present import gatereport
+from gobench.store import runs as store
+from gobench.collect.gate_sessions import GateError
 
 TESTDATA = Path(__file__).parent / "testdata"
 HERE_MACHINE = {"hostname": "vm", "cpu_model": "Test CPU", "cpu_count": 2}
@@ -328,8 +332,8 @@ def test_baseline_then_check_end_to_end(tmp_path):
 @pytest.mark.slow
 def test_lockstep_contains_panics_and_fatal_errors(built_default):
     """A panic is an error reply; a fatal error kills one worker, and the parent keeps going."""
-    from gobench import lockstep
-    from gobench.protocol import Settings
+    from gobench.collect import lockstep
+    from gobench.collect.protocol import Settings
 
     specs = [("Fault/panic", {}), ("OrderItem/new", {}), ("Fault/fatal", {})]
     st = Settings(round_ms=2.0, rounds=3, ffi_calls=1_000, max_calibration_s=5.0)

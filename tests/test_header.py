@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gobench import header
+from gobench.build import header
 
 
 def test_generated_header_matches_contract(built_default):

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from gobench import orchestrate
-from gobench.protocol import Settings
+from gobench.collect import orchestrate
+from gobench.collect.protocol import Settings
 
 QUICK = Settings(round_ms=2.0, rounds=3, ffi_calls=2000, max_calibration_s=5.0)
 
@@ -54,7 +54,7 @@ def test_hidden_scenarios_only_when_named():
 
 
 def test_interleaved_family_one_process_per_scenario(built_default):
-    from gobench import interleave
+    from gobench.collect import interleave
 
     specs = [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {}), ("Fault/panic", {})]
     outcomes, info = interleave.run_family(specs, built_default.dir, QUICK)
@@ -81,10 +81,10 @@ def _children(pid: int) -> set[int]:
 def test_ctrl_c_stops_every_worker_and_stores_nothing(built_default):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) mid-run: exit 130,
     a clear message, no worker left running, no partial run folder or temporary file."""
-    from gobench import store
+    from gobench.store import runs as store
 
     runs_before = set(store.runs_dir().iterdir()) if store.runs_dir().exists() else set()
-    code = "import sys; from gobench import cli; sys.exit(cli.bench('OrderItem', quick=False))"
+    code = "import sys; from gobench.commands import bench; sys.exit(bench.bench('OrderItem', quick=False))"
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
     workers: set[int] = set()

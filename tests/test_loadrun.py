@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from gobench import loadrun
+from gobench.collect import load as loadrun
+from gobench.commands import load as load_cmd
 
 
 @pytest.mark.parametrize("rate,dur,warm,sweep,msg", [
@@ -22,7 +23,7 @@ def test_bad_settings_rejected_before_anything_starts(rate, dur, warm, sweep, ms
     with pytest.raises(ValueError, match=msg):
         loadrun.validate(rate, dur, warm, sweep)
     err = io.StringIO()
-    assert loadrun.main(None, rate, dur, warm, sweep, "open", 5, out=io.StringIO(), err=err) == 2
+    assert load_cmd.main(None, rate, dur, warm, sweep, "open", 5, out=io.StringIO(), err=err) == 2
     assert "gobench load:" in err.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""REPORT.md / REPORT.html (gobench/report.py) and `invoke report` (cli.report): content, golden file, bad input."""
+"""REPORT.md / REPORT.html (gobench/report.py) and `invoke report` (commands.report): content, golden file, bad input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import synthetic_runs as syn
 
-from gobench import cli, report, schemacheck, store
+from gobench.commands import report as report_cmd
+from gobench.present import report
+from gobench.store import schema as schemacheck
+from gobench.store import runs as store
 
 TESTDATA = Path(__file__).parent / "testdata"
 GOLDEN = TESTDATA / "report_synthetic.md"
@@ -102,13 +105,13 @@ def test_cli_report_bad_input_exits_2_with_the_reason(tmp_path, case, text, mess
     if text is not None:
         _write(tmp_path, "nope", text)
     out, err = io.StringIO(), io.StringIO()
-    assert cli.report("nope", root=tmp_path, out=out, err=err) == 2
+    assert report_cmd.report("nope", root=tmp_path, out=out, err=err) == 2
     assert message in err.getvalue() and "Traceback" not in err.getvalue()
 
 
 def test_cli_report_without_runs(tmp_path):
     err = io.StringIO()
-    assert cli.report(None, root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert report_cmd.report(None, root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "no runs yet" in err.getvalue()
 
 
@@ -116,7 +119,7 @@ def test_cli_report_latest(tmp_path):
     folder = stored(tmp_path, syn.make_run(with_load=False, benchmarks=[b for b in syn.micro_benchmarks()
                                                                          if b["family"] == "Snapshot"]))
     out = io.StringIO()
-    assert cli.report(None, root=tmp_path, out=out, err=io.StringIO()) == 0
+    assert report_cmd.report(None, root=tmp_path, out=out, err=io.StringIO()) == 0
     assert "C6   direction holds, magnitude differs" in out.getvalue()
     assert (folder / report.REPORT_HTML).exists() and (folder / report.REPORT_MD).exists()
     assert not [p for p in os.listdir(folder) if p.endswith(".tmp")]
@@ -136,11 +139,11 @@ def test_report_with_a_load_run_fills_the_claims_table(tmp_path):
     folder = stored(tmp_path, micro)
     stored(tmp_path, load)
     out, err = io.StringIO(), io.StringIO()
-    assert cli.report(micro["run_id"], [load["run_id"]], root=tmp_path, out=out, err=err) == 0, err.getvalue()
+    assert report_cmd.report(micro["run_id"], [load["run_id"]], root=tmp_path, out=out, err=err) == 0, err.getvalue()
     assert "C2   holds" in out.getvalue() and "C1   direction holds" in out.getvalue()
     md = (folder / report.REPORT_MD).read_text()
     assert "This table also uses the results of `20260101T000100Z-01234567-bbbb` (micro)" in md
     assert "No load runs in this run" in md  # the rest of the report is the micro run's
     err = io.StringIO()
-    assert cli.report(micro["run_id"], ["missing"], root=tmp_path, out=io.StringIO(), err=err) == 2
+    assert report_cmd.report(micro["run_id"], ["missing"], root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "no run folder 'missing'" in err.getvalue()

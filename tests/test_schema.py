@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import synthetic_runs as syn
 
-from gobench import schemacheck
+from gobench.store import schema as schemacheck
 
 TESTDATA = Path(__file__).parent / "testdata"
 REAL = ["run_real_micro_quick.json", "run_real_load_short.json"]
@@ -67,7 +67,7 @@ def test_atomic_writes_get_normal_file_modes(tmp_path):
     import os
     import stat
 
-    from gobench import atomic
+    from gobench.store import atomic
 
     mask = os.umask(0o022)
     try:

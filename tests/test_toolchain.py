@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gobench import toolchain
+from gobench.build import toolchain
 from gobench.errors import ToolchainError
 
 
@@ -46,7 +46,7 @@ def test_prune_src_builds_keeps_recent_and_in_use(monkeypatch, tmp_path):
     """Builds of other checkouts (gate --against) are pruned least recently used first, never in use or fresh."""
     import os
 
-    from gobench import build
+    from gobench.build import library as build
 
     monkeypatch.setattr(build, "BUILD_ROOT", tmp_path)
     root = tmp_path / build.platform_dir()

@@ -14,7 +14,7 @@ import statistics
 
 import pytest
 
-from gobench.protocol import calibrate
+from gobench.collect.protocol import calibrate
 
 ROUND_NS = 2_000_000  # 2 ms of work per pedantic round keeps the suite quick
 
@@ -25,7 +25,8 @@ def scenario_names(lib) -> list[str]:
 
 def pytest_generate_tests(metafunc):
     if "scenario" in metafunc.fixturenames:
-        from gobench import bridge, build
+        from gobench.collect import bridge
+        from gobench.build import library as build
 
         lib = bridge.load(build.build("default").dir)
         metafunc.parametrize("scenario", [n for n in scenario_names(lib) if not n.startswith("Snapshot")] or ["none"])

@@ -1,0 +1,262 @@
+"""Building the Go library and its cffi extension, one folder per platform and variant.
+
+Layout: ``build/<goos>-<goarch>/<variant>/`` holds ``libgobench.so`` (from
+``go build -buildmode=c-shared``), the cffi API-mode extension linked against
+it (``_gobench_cffi*.so``, rpath $ORIGIN), ``info.json`` (the runtime facts and
+scenario list read from the built library) and ``stamp.json`` (what it was
+built from). A build is skipped when the stamp matches: same Go sources,
+header, toolchain, flags and Python/cffi.
+
+Note: API mode was chosen over ``ffi.dlopen`` (ABI mode) because it costs
+less per call (the compiled stub calls the export directly instead of going
+through libffi); ``invoke bench`` measures and prints the crossing either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cffi
+
+from gobench.build import header
+from gobench.build import toolchain
+from gobench.errors import BuildError
+from gobench.build.variants import Variant
+from gobench.build.variants import get as get_variant
+
+from gobench.paths import GOSRC, ROOT
+BUILD_ROOT = ROOT / "build"
+LIB_NAME = "libgobench.so"
+EXT_NAME = "_gobench_cffi"
+EXPORT_PKG = "./cmd/libgobench"
+
+# C helpers compiled into the cffi extension: a C loop around the no-op export
+# measures the Go side of the crossing without Python's own call overhead.
+_HELPERS_CDEF = "int64_t gb_c_noop_loop(int64_t n);"
+_HELPERS_SRC = r"""
+#include <time.h>
+#include "gobench.h"
+int64_t gb_c_noop_loop(int64_t n) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int64_t i = 0; i < n; i++) gb_noop();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (int64_t)(b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+}
+"""
+
+_PLATFORMS = {("Linux", "x86_64"): "linux-amd64", ("Linux", "aarch64"): "linux-arm64"}
+
+
+def platform_dir() -> str:
+    """platform_dir names the build folder for this machine, or raises BuildError if unsupported."""
+    key = (platform.system(), platform.machine())
+    if key not in _PLATFORMS:
+        raise BuildError(
+            f"gobench builds Go c-shared libraries for {', '.join(f'{s} {m}' for s, m in _PLATFORMS)}; "
+            f"this machine is {key[0]} {key[1]}."
+        )
+    return _PLATFORMS[key]
+
+
+@dataclass(frozen=True)
+class Built:
+    """Built is a library ready to load: its folder and what is known about it."""
+
+    variant: str
+    dir: Path
+    lib: Path
+    ext: Path
+    info: dict
+    stamp: dict
+    rebuilt: bool
+
+    def scenarios(self) -> list[dict]:
+        """scenarios returns the scenario list the library reported when it was built."""
+        return self.info["scenarios"]
+
+
+def variant_dir(variant: str) -> Path:
+    """variant_dir is where the named variant is built."""
+    return BUILD_ROOT / platform_dir() / variant
+
+
+def src_variant_dir(src: Path, variant: str) -> Path:
+    """src_variant_dir is where build(variant, src_root=src) puts a library built from another checkout.
+
+    The folder is named by the sources' hash, so a commit built once (a CI
+    base branch, a local `check --against`) is reused while its sources are unchanged.
+    """
+    return BUILD_ROOT / platform_dir() / f"src-{_source_hash(src)[:12]}" / variant
+
+
+KEEP_SRC_BUILDS = 4  # other checkouts' builds kept besides the one in use
+_PRUNE_AGE_S = 3600  # never prune a build used within the last hour (a gate may still be running it)
+
+
+def prune_src_builds(keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """prune_src_builds removes the least recently used ``build/<plat>/src-*`` folders beyond
+    KEEP_SRC_BUILDS, except ``keep`` and any used within the last hour; returns what it removed."""
+    now = time.time() if now is None else now
+    dirs = sorted((d for d in (BUILD_ROOT / platform_dir()).glob("src-*") if d.is_dir() and d != keep),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
+    gone = [d for d in dirs[KEEP_SRC_BUILDS:] if now - d.stat().st_mtime > _PRUNE_AGE_S]
+    for d in gone:
+        shutil.rmtree(d, ignore_errors=True)
+    return gone
+
+
+def _source_hash(src: Path = GOSRC) -> str:
+    h = hashlib.sha256()
+    for p in sorted(src.rglob("*")):
+        if p.is_file() and p.suffix in (".go", ".h", ".mod", ".sum", ".s", ".c"):
+            h.update(str(p.relative_to(src)).encode() + b"\0" + p.read_bytes() + b"\0")
+    h.update(_HELPERS_SRC.encode())
+    return h.hexdigest()
+
+
+def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC) -> dict:
+    return {
+        "sources_sha256": _source_hash(src),
+        "go": tc.go,
+        "go_source": tc.source,
+        "go_version": tc.version,
+        "goexperiment": v.goexperiment,
+        "flags": v.build_flags(),
+        "python": sysconfig.get_config_var("EXT_SUFFIX"),
+        "cffi": cffi.__version__,
+    }
+
+
+@contextlib.contextmanager
+def _lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _run(cmd: list[str], env: dict, cwd: Path, what: str, timeout: float = 900) -> str:
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise BuildError(f"{what} timed out after {timeout:.0f} s: {' '.join(cmd)}") from e
+    if p.returncode != 0:
+        raise BuildError(f"{what} failed (exit {p.returncode}): {' '.join(cmd)}\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+def _load_stamp(d: Path) -> dict | None:
+    try:
+        return json.loads((d / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def find_ext(d: Path) -> Path | None:
+    """find_ext returns the cffi extension module file in folder d, if any."""
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    p = d / f"{EXT_NAME}{suffix}"
+    return p if p.exists() else None
+
+
+def build(variant: str = "default", force: bool = False, log=None, src_root: Path | None = None) -> Built:
+    """build builds the variant's library and cffi extension unless an up-to-date build exists.
+
+    ``log`` is called with one-line progress messages. Raises ToolchainError
+    when go or gcc is missing and BuildError when a build step fails.
+    ``src_root`` builds from another checkout's ``gosrc`` (a git worktree of
+    another commit, for the performance gate) into
+    ``build/<plat>/src-<source hash>/<variant>``, with that checkout's header;
+    the default folders are left alone.
+    """
+    v = get_variant(variant)
+    tc = toolchain.find()
+    src = GOSRC if src_root is None else Path(src_root).resolve()
+    d = variant_dir(variant) if src_root is None else src_variant_dir(src, variant)
+    stamp = _stamp(v, tc, src)
+    if src_root is not None:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        os.utime(d.parent)  # marks this checkout's builds as recently used
+        prune_src_builds(keep=d.parent)
+    with _lock(d.parent / f".{variant}.lock"):
+        old = _load_stamp(d)
+        ext = find_ext(d)
+        if not force and old == stamp and ext and (d / LIB_NAME).exists() and (d / "info.json").exists():
+            return Built(variant, d, d / LIB_NAME, ext, json.loads((d / "info.json").read_text()), stamp, False)
+        t0 = time.monotonic()
+        if log:
+            log(f"building {variant} library with {tc.version} ({tc.source}: {tc.go})")
+        tmp = d.parent / f".{variant}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            env = tc.env(**({"GOEXPERIMENT": v.goexperiment} if v.goexperiment else {}))
+            _run([tc.go, "build", "-buildmode=c-shared", *v.build_flags(), "-o", str(tmp / LIB_NAME), EXPORT_PKG],
+                 env, src, f"go build ({variant})")
+            _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
+            info = _read_info(tmp)
+            (tmp / "info.json").write_text(json.dumps(info, indent=1))
+            (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))
+            if d.exists():
+                shutil.rmtree(d)
+            os.replace(tmp, d)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if log:
+            log(f"built {variant} in {time.monotonic() - t0:.1f} s -> {d}")
+    return Built(variant, d, d / LIB_NAME, find_ext(d), info, stamp, True)
+
+
+def _build_ext(outdir: Path, tc: toolchain.Toolchain, hdr: Path = header.HEADER) -> None:
+    ffi = cffi.FFI()
+    ffi.cdef(header.cdef(hdr) + "\n" + _HELPERS_CDEF)
+    ffi.set_source(
+        EXT_NAME,
+        _HELPERS_SRC,
+        include_dirs=[str(hdr.parent)],
+        library_dirs=[str(outdir)],
+        libraries=["gobench"],
+        extra_link_args=["-Wl,-rpath,$ORIGIN"],
+    )
+    work = outdir / "cffi-work"
+    old_cc = os.environ.get("CC")
+    os.environ["CC"] = tc.cc
+    try:
+        # cffi prints compiler output to stdout; keep it out of the user's terminal
+        with open(outdir / "cffi-build.log", "w") as logf, contextlib.redirect_stdout(logf):
+            produced = ffi.compile(tmpdir=str(work), verbose=False)
+    except Exception as e:  # distutils raises several unrelated types
+        raise BuildError(f"building the cffi extension failed: {e}\n(see {outdir / 'cffi-build.log'})") from e
+    finally:
+        if old_cc is None:
+            os.environ.pop("CC", None)
+        else:
+            os.environ["CC"] = old_cc
+    shutil.move(produced, outdir / Path(produced).name)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _read_info(d: Path) -> dict:
+    """_read_info loads the fresh library in a child process (one Go runtime per process)."""
+    out = _run([sys.executable, "-m", "gobench.collect.bridge", "--info", str(d)], dict(os.environ), ROOT,
+               "reading the scenario list from the built library", timeout=120)
+    try:
+        return json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError) as e:
+        raise BuildError(f"the built library did not report its scenarios: {out[-2000:]}") from e

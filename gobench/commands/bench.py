@@ -1,0 +1,57 @@
+"""`invoke bench` and `invoke scenarios`: measure the micro benchmarks, store the run, print the table."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO
+
+from gobench.collect import micro as collect
+from gobench.commands.common import after_run, parse_params
+from gobench.errors import BuildError, ToolchainError
+from gobench.present import text as present
+from gobench.store import runs as store
+
+
+def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
+          params: list[str] | None = None, builds: list[str] | None = None, out: IO[str] = sys.stdout,
+          err: IO[str] = sys.stderr) -> int:
+    """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code."""
+    st = collect.QUICK if quick else collect.FULL
+    if rounds is not None or round_ms is not None:
+        st = collect.Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
+                              rounds=rounds if rounds is not None else st.rounds,
+                              ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
+    t0 = time.monotonic()
+    try:
+        st.validate()
+        run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out)
+    except (ValueError, ToolchainError, BuildError) as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("\ngobench: interrupted; nothing was stored.", file=err)
+        return 130
+    folder = store.write_run(run)
+    out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
+    out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
+    out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
+    after_run(folder, out, err, escape_check=True)
+    return 1 if any(b.get("status") not in ("ok", None) for b in run["benchmarks"]) else 0
+
+
+def scenarios(out: IO[str] = sys.stdout) -> int:
+    """scenarios lists every scenario of every build with its parameters."""
+    built = collect.build_variants(["default", "arenas"], sys.stderr)
+    seen = set()
+    for bname, b in built.items():
+        for s in b.scenarios():
+            name = f"{s['family']}/{s['variant']}"
+            if name in seen:
+                continue
+            seen.add(name)
+            tag = " (test-only)" if s.get("hidden") else ("" if bname == "default" else f" [{bname}]")
+            out.write(f"{name}{tag}: {s['doc']}\n")
+            for p in s["params"]:
+                out.write(f"    {p['name']}={p['default']} [{p['min']}..{p['max']}] {p.get('unit', '')} {p['doc']}\n")
+    return 0

@@ -1,0 +1,31 @@
+"""`invoke report`: rebuild a stored run's charts and report from its data."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+from gobench.store import runs as store
+
+
+def report(run: str | None = None, with_runs: list[str] | None = None, root=None, out: IO[str] = sys.stdout,
+           err: IO[str] = sys.stderr) -> int:
+    """report rebuilds the charts, REPORT.md and REPORT.html of a stored run (default: latest); with_runs
+    adds other runs' results (e.g. a load run) to its claims table."""
+    from gobench.analyse import claims as claimsmod
+    from gobench.present import report as rep
+
+    root = root or store.RESULTS
+    try:
+        folder = store.resolve(run, root)
+        path = rep.write_report(folder, root, with_runs)
+        doc = claimsmod.merge_runs(store.load_run(folder, root), [store.load_run(r, root) for r in with_runs or []])
+    except store.StoreError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    verdicts = claimsmod.evaluate(doc, root / "escape.json")
+    width = max(len(v.id) for v in verdicts)
+    out.write("".join(f"{v.id.ljust(width)}  {v.verdict}\n" for v in verdicts))
+    out.write(f"\nwrote {path}\n  and {path.with_name(rep.REPORT_HTML)} (self-contained), charts in "
+              f"{folder / rep.CHART_DIR}\n")
+    return 0

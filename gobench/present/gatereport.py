@@ -1,0 +1,149 @@
+"""Presenting a performance-gate Decision: Markdown (for people and $GITHUB_STEP_SUMMARY),
+a short terminal table, and a chart of head/base ratios.
+
+Present layer only: it reads a gate.Decision and never measures or decides.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from gobench.present.text import fmt_num
+from gobench.analyse.summary import unit_of
+
+VERDICT_ORDER = ("regression", "improvement", "unchanged", "new", "missing", "not-compared")
+
+
+def _change(c) -> str:
+    if c.kind == "status":
+        return "-"
+    if c.kind == "deterministic":
+        if c.base is None or c.head is None:
+            return "-"
+        return f"{c.head - c.base:+.3g} {unit_of(c.metric)}"
+    if c.kind == "exact":
+        return f"{c.head - c.base:+g}" if c.metric == "struct_size" else ("lost" if c.base and not c.head else "-")
+    if c.ratio is None or math.isinf(c.ratio):
+        return "-" if c.ratio is None else "from 0"
+    return f"{(c.ratio - 1) * 100:+.1f}%"
+
+
+def _p(c) -> str:
+    if c.p is None or (isinstance(c.p, float) and math.isnan(c.p)):
+        return "-"
+    ph = "-" if c.p_holm is None or math.isnan(c.p_holm) else f"{c.p_holm:.2g}"
+    return f"{c.p:.2g} / {ph}"
+
+
+def _rule(c) -> str:
+    if c.kind == "deterministic":
+        return "exact-ish: " + c.note
+    if c.kind == "statistical":
+        rule = f"U test (Holm) and >{c.min_effect:.0%}" + (" (paired rounds)" if c.paired else "")
+        return rule + (f"; {c.note}" if c.note else "")
+    return c.note
+
+
+def _table(rows) -> list[str]:
+    lines = ["| scenario | metric | base | head | change | p / p Holm | rule |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for c in rows:
+        unit = unit_of(c.metric) if c.kind in ("deterministic", "statistical") else ""
+        lines.append(f"| {c.scenario} | {unit or c.metric} | {fmt_num(c.base)} | {fmt_num(c.head)} | {_change(c)} "
+                     f"| {_p(c)} | {_rule(c)} |")
+    return lines
+
+
+def markdown(d) -> str:
+    """markdown renders the Decision as a GitHub-flavoured Markdown report."""
+    regs = d.regressions
+    shown = [c for c in d.comparisons if not c.gated and c.verdict in ("regression", "improvement")]
+    imps = [c for c in d.comparisons if c.gated and c.verdict == "improvement"]
+    same = [c for c in d.comparisons if c.verdict == "unchanged"]
+    other = [c for c in d.comparisons if c.verdict in ("new", "missing", "not-compared")]
+    head = "FAIL" if regs else "PASS"
+    out = [f"## gobench performance gate: {head}" + (f" ({len(regs)} regression{'s' * (len(regs) != 1)})" if regs else ""),
+           "",
+           f"- base: **{d.base_label}**; head: **{d.head_label}**; mode: {d.mode}"]
+    info = d.info
+    st = info.get("settings") or {}
+    if st:
+        how = f"{st.get('rounds')} rounds x {st.get('round_ms'):g} ms"
+        if info.get("blocks"):
+            how += f" a side per block, {info['blocks']} lockstep blocks, rounds alternating ABBA ({info.get('order', '')})"
+        elif info.get("sessions"):
+            how += f" per session, {info['sessions']} sessions per side"
+        out.append(f"- settings: {how}; wall time {info.get('wall_s', '?')} s")
+    cfg = d.config or {}
+    out.append(f"- rules: allocs/op +{cfg.get('allocs_abs_tol')} max; B/op +{(cfg.get('bytes_rel_tol') or 0) * 100:g}% "
+               f"(at least {cfg.get('bytes_abs_tol')} B) max; ns/op and GCs/1k ops: Mann-Whitney U significant at "
+               f"{cfg.get('alpha')} after Holm AND median change beyond the minimum effect "
+               f"({(cfg.get('min_effect') or 0) * 100:g}%"
+               + "".join(f", {k} {v * 100:g}%" for k, v in (cfg.get("metric_min_effect") or {}).items())
+               + ", unless configured per scenario)")
+    out.append(f"- timing gated: {'yes' if d.timing_gated else 'no (shown only)'}")
+    for w in d.warnings:
+        out += ["", f"> **warning:** {w}"]
+    sections = [("Regressions", regs), ("Timing changes shown, not gated", shown), ("Improvements", imps)]
+    for title, rows in sections:
+        if rows:
+            out += ["", f"### {title} ({len(rows)})", ""] + _table(rows)
+    if not regs:
+        out += ["", "No regressions."]
+    if same:
+        out += ["", f"<details><summary>Unchanged ({len(same)})</summary>", ""] + _table(same) + ["", "</details>"]
+    if other:
+        out += ["", f"### Not compared ({len(other)})", ""]
+        out += [f"- {c.scenario}: {c.verdict}: {c.note}" for c in other]
+    out += ["", "p: two-sided Mann-Whitney U over pooled rounds; p Holm: adjusted for all timing/GC comparisons "
+            "of this check. Exit status: 0 pass, 1 regression, 2 could not check."]
+    return "\n".join(out) + "\n"
+
+
+def terminal(d) -> str:
+    """terminal renders the verdict and the changed rows as plain text."""
+    rows = [c for c in d.comparisons if c.verdict in ("regression", "improvement")]
+    lines = [f"gate: {'FAIL' if d.regressions else 'PASS'}: {len(d.regressions)} regression(s), "
+             f"{sum(c.verdict == 'improvement' and c.gated for c in d.comparisons)} improvement(s), "
+             f"{sum(c.verdict == 'unchanged' for c in d.comparisons)} unchanged; base {d.base_label}, head {d.head_label}"]
+    for w in d.warnings:
+        lines.append(f"warning: {w}")
+    for c in rows:
+        tag = "REGRESSION" if c.fails else ("regression (not gated)" if c.verdict == "regression" else c.verdict)
+        lines.append(f"  {tag:22s} {c.scenario:28s} {c.metric:15s} {fmt_num(c.base):>10s} -> {fmt_num(c.head):>10s} "
+                     f"{_change(c):>12s}  p {_p(c)}  {c.note}")
+    return "\n".join(lines)
+
+
+def chart(d, path: Path) -> Path | None:
+    """chart draws head/base median ratios per scenario and metric (red: regression, green: improvement)."""
+    rows = [c for c in d.comparisons if c.kind in ("statistical", "deterministic") and c.ratio is not None
+            and not math.isinf(c.ratio) and c.base]
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{c.scenario} {unit_of(c.metric)}" for c in rows]
+    vals = [(c.ratio - 1) * 100 for c in rows]
+    colors = ["#c0392b" if c.fails else "#27ae60" if c.verdict == "improvement" else
+              "#e67e22" if c.verdict == "regression" else "#7f8c8d" for c in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.5))
+    ax.barh(range(len(rows)), vals, color=colors)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    eff = (d.config or {}).get("min_effect")
+    if eff:
+        for x in (eff * 100, -eff * 100):
+            ax.axvline(x, color="grey", ls="--", lw=0.6)
+    ax.set_xlabel("head vs base, median change (%)")
+    ax.set_title(f"gobench gate: {d.head_label} vs {d.base_label}", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,450 @@
+"""The design-review report of a stored run: REPORT.md and REPORT.html in its folder.
+
+This is the last presentation step. It reads run.json (and results/escape.json
+for the escape-analysis claims), draws the charts (gobench.charts) into the
+run's charts/ folder and writes one document twice: Markdown that links the
+PNGs, and a self-contained HTML page with the charts inline as SVG, so it
+can be mailed or attached as one file. It never runs a benchmark: rebuilding
+a report from stored data gives the same report.
+
+The document is built as a list of blocks (heading, paragraph, table,
+chart, preformatted text, list) and rendered by two small writers, so the
+two formats cannot drift apart.
+
+A run with a crashed or failed scenario still gets a report: the problem
+is named, with its error, near the top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gobench.store import atomic
+from gobench.present import charts
+from gobench.analyse import claims
+from gobench.analyse import loadview
+from gobench.present import text as present
+from gobench.store import schema as schemacheck
+from gobench.store import runs as store
+from gobench.records import FFI_NAME
+
+REPORT_MD, REPORT_HTML, CHART_DIR = "REPORT.md", "REPORT.html", "charts"
+# metrics shown in the family tables' columns; every other summary metric is an "other metric"
+_MAIN = {key for _, key in present.COLUMNS if key} | {"heap_objects_bytes"}
+
+
+# ---------------------------------------------------------------- document model
+
+
+@dataclass
+class Doc:
+    """Doc is a report as blocks: ("h", level, text), ("p", text), ("table", header, rows, classes),
+    ("chart", title, png, svg), ("pre", text), ("ul", items)."""
+
+    blocks: list[tuple] = field(default_factory=list)
+
+    def h(self, level: int, text: str) -> None:
+        self.blocks.append(("h", level, text))
+
+    def p(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def table(self, header: list[str], rows: list[list[str]], classes: list[str] | None = None) -> None:
+        self.blocks.append(("table", header, rows, classes))
+
+    def chart(self, title: str, paths: list[Path]) -> None:
+        png = next((p for p in paths if p.suffix == ".png"), None)
+        svg = next((p for p in paths if p.suffix == ".svg"), None)
+        if png:
+            self.blocks.append(("chart", title, png, svg))
+
+    def pre(self, text: str) -> None:
+        self.blocks.append(("pre", text))
+
+    def ul(self, items: list[str]) -> None:
+        if items:
+            self.blocks.append(("ul", items))
+
+
+def _md_cell(s: str) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def render_md(doc: Doc, base: Path) -> str:
+    """render_md writes the document as Markdown; charts are linked relative to base."""
+    out: list[str] = []
+    for b in doc.blocks:
+        kind = b[0]
+        if kind == "h":
+            out.append("#" * b[1] + " " + b[2] + "\n")
+        elif kind == "p":
+            out.append(b[1] + "\n")
+        elif kind == "table":
+            out.append(present.render([[_md_cell(c) for c in r] for r in b[2]], [_md_cell(h) for h in b[1]],
+                                      markdown=True))
+        elif kind == "chart":
+            out.append(f"![{b[1]}]({b[2].relative_to(base).as_posix()})\n")
+        elif kind == "pre":
+            out.append("```\n" + b[1].rstrip("\n") + "\n```\n")
+        elif kind == "ul":
+            out.append("\n".join(f"- {x}" for x in b[1]) + "\n")
+    return "\n".join(out)
+
+
+CSS = """
+body{font:14px/1.45 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#222;max-width:1180px;
+margin:2em auto;padding:0 1em}
+h1{font-size:1.6em;border-bottom:2px solid #ddd;padding-bottom:.2em}h2{font-size:1.3em;margin-top:1.8em;
+border-bottom:1px solid #eee}h3{font-size:1.1em;margin-top:1.4em}
+table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;
+vertical-align:top;text-align:left}th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
+tr.holds td.verdict{background:#e3f4e1}tr.magnitude td.verdict{background:#fff3d6}
+tr.refuted td.verdict{background:#fbdede}tr.not_measurable td.verdict{background:#eee;color:#555}
+tr.bad td{background:#fbdede}
+code{background:#f3f3f3;padding:0 3px;border-radius:3px}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;
+font-size:12px}figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{color:#666;font-size:12px}
+"""
+
+
+def _inline(text: str) -> str:
+    """_inline escapes text for HTML and turns `code` spans into <code>."""
+    parts = str(text).split("`")
+    bold = lambda t: re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(t))  # noqa: E731
+    return "".join(bold(p) if i % 2 == 0 else f"<code>{html.escape(p)}</code>" for i, p in enumerate(parts))
+
+
+def _svg_inline(svg: str, prefix: str) -> str:
+    """_svg_inline strips the XML prologue and makes the SVG's ids unique within the page."""
+    svg = re.sub(r"^.*?(?=<svg)", "", svg, flags=re.S)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    return re.sub(r'(id="|href="#|url\(#)([^")]+)', lambda m: m[1] + prefix + m[2], svg)
+
+
+def render_html(doc: Doc, title: str) -> str:
+    """render_html writes the document as one self-contained HTML page (charts inline as SVG)."""
+    out = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+           f"<style>{CSS}</style></head><body>"]
+    for i, b in enumerate(doc.blocks):
+        kind = b[0]
+        if kind == "h":
+            out.append(f"<h{b[1]}>{_inline(b[2])}</h{b[1]}>")
+        elif kind == "p":
+            out.append(f"<p>{_inline(b[1])}</p>")
+        elif kind == "table":
+            header, rows, classes = b[1], b[2], b[3] or [""] * len(b[2])
+            out.append("<table><thead><tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header)
+                       + "</tr></thead><tbody>")
+            for r, cls in zip(rows, classes):
+                cells = []
+                for j, c in enumerate(r):
+                    tdcls = "verdict" if header[j] == "verdict" else ("num" if _numeric(c) else "")
+                    cells.append(f"<td class=\"{tdcls}\">{_inline(c)}</td>" if tdcls else f"<td>{_inline(c)}</td>")
+                out.append(f"<tr class=\"{cls}\">" + "".join(cells) + "</tr>")
+            out.append("</tbody></table>")
+        elif kind == "chart":
+            svg = b[3].read_text() if b[3] and b[3].exists() else None
+            body = _svg_inline(svg, f"c{i}-") if svg else _png_img(b[2], b[1])
+            out.append(f"<figure>{body}<figcaption>{_inline(b[1])}</figcaption></figure>")
+        elif kind == "pre":
+            out.append(f"<pre>{html.escape(b[1])}</pre>")
+        elif kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in b[1]) + "</ul>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def _png_img(png: Path, alt: str) -> str:
+    import base64
+
+    data = base64.b64encode(png.read_bytes()).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}" style="max-width:100%">'
+
+
+def _numeric(c: str) -> bool:
+    return bool(re.fullmatch(r"[-+~]?[\d.,]+(e[-+]?\d+)?\s*(±[\d.]+%|%|x|[a-zµ/]+)?", str(c).strip()))
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _fmt(v, digits: int = 3) -> str:
+    return present.fmt_num(v, digits)
+
+
+def environment(run: dict) -> list[list[str]]:
+    """environment lists the facts a reader needs to reproduce or compare the run."""
+    m = run.get("machine") or {}
+    git = m.get("git") or {}
+    rows = [
+        ["run", f"{run.get('run_id')} ({run.get('kind', 'micro')}), created {run.get('created', '?')}, "
+                f"wall {_fmt(run.get('wall_s'))} s"],
+        ["machine", f"{m.get('cpu_model', '?')} x {m.get('cpu_count', '?')} cores, "
+                    f"{_fmt((m.get('mem_total_bytes') or 0) / 2**30)} GiB, host {m.get('hostname', '?')}"],
+        ["os", f"{m.get('os', '?')} {m.get('kernel', '')} {m.get('arch', '')}, CPU governor "
+               f"{m.get('cpu_governor') or 'unknown'}"],
+        ["python", f"{m.get('python', '?')}; " + ", ".join(f"{k} {v}" for k, v in (m.get('packages') or {}).items()
+                                                            if v)],
+        ["go toolchain", f"{(run.get('toolchain') or {}).get('version', '?')} "
+                         f"(from {(run.get('toolchain') or {}).get('source', '?')})"],
+    ]
+    for name, lib in sorted((run.get("libraries") or {}).items()):
+        info = (lib or {}).get("info") or {}
+        gogc = info.get("gc_percent")
+        limit = info.get("memory_limit")
+        rows.append([f"build {name}",
+                     f"{info.get('go_version', '?')}, GOEXPERIMENT={info.get('goexperiment') or 'none'}, "
+                     f"GOGC={'off' if gogc == -1 else gogc}"
+                     + (f" (env {info['env_gogc']})" if info.get("env_gogc") else "")
+                     + f", GOMAXPROCS={info.get('gomaxprocs', '?')} of NumCPU {info.get('num_cpu', '?')}, "
+                     f"GOMEMLIMIT={'none' if not limit or limit >= 2**63 - 1 else limit}"])
+    commit = git.get("commit")
+    rows.append(["source", (commit[:12] if commit else "not a git checkout")
+                 + (" (uncommitted changes)" if git.get("dirty") else " (clean)" if commit else "")
+                 + (f" on {git['branch']}" if git.get("branch") else "")])
+    env = m.get("env") or {}
+    rows.append(["environment", ", ".join(f"{k}={v}" for k, v in env.items()) or "no GOGC/GOMAXPROCS/GODEBUG/"
+                                                                                "GOMEMLIMIT set"])
+    st = run.get("settings") or {}
+    rows.append(["settings", f"{st.get('rounds', '?')} rounds of about {st.get('round_ms', '?')} ms per scenario"
+                 + (f", filter {run['filter']!r}" if run.get("filter") else "")])
+    return rows
+
+
+def problems(run: dict) -> list[tuple[str, str]]:
+    """problems lists (what, error) for every scenario or load run whose status is not ok."""
+    out = []
+    for b in run.get("benchmarks") or []:
+        if b.get("status", "ok") != "ok":
+            build = b.get("build", "default")
+            out.append((f"{b['name']}" + ("" if build == "default" else f" [{build}]") + f": {b.get('status')}",
+                        (b.get("error") or "(no message)").strip()))
+    for e in loadview.entries(run):
+        if e.get("status", "ok") != "ok":
+            out.append((f"load {loadview.label(e)}: {e.get('status')}", (e.get("error") or "(no message)").strip()))
+    return out
+
+
+def ffi_text(run: dict) -> str:
+    ffi = next((b for b in run.get("benchmarks") or [] if b["name"] == FFI_NAME), None)
+    s = (ffi or {}).get("summary") or {}
+    if not s.get("ns_per_op"):
+        why = f" ({ffi.get('status')}: {(ffi.get('error') or '').splitlines()[:1]})" if ffi else ""
+        return f"The FFI crossing was not measured in this run{why}."
+    c = (s.get("c_loop_ns_per_call") or {}).get("median")
+    return (f"One Python -> Go call of a no-op export (cffi API mode) costs {present.ci_text(s['ns_per_op'])} ns "
+            f"(median, 95% CI); the same export called from a C loop costs {_fmt(c)} ns, so about "
+            f"{_fmt(s['ns_per_op']['median'] - (c or 0))} ns of each call is Python and cffi. Every measured round "
+            "crosses once, around a loop of N operations timed inside Go: the FFI share column is that one "
+            "crossing's share of the round.")
+
+
+def family_other_metrics(bs: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """family_other_metrics is a table of the metrics not in the main columns (extras, GC CPU, STW, CPU)."""
+    names: list[str] = []
+    for b in bs:
+        for k, v in (b.get("summary") or {}).items():
+            if k not in _MAIN and k not in names and isinstance(v, dict) and v.get("median"):
+                names.append(k)  # a metric that is zero everywhere (no GC ran) says nothing
+    if not names:
+        return [], []
+    rows = []
+    for b in bs:
+        s = b.get("summary") or {}
+        build = b.get("build", "default")
+        rows.append([b["name"] + ("" if build == "default" else f" [{build}]")]
+                    + [present.ci_text(s.get(k)) if s.get(k) else "-" for k in names])
+    return ["scenario"] + names, rows
+
+
+def load_rows(run: dict) -> list[list[str]]:
+    rows = []
+    for e in loadview.entries(run):
+        point = e.get("point") if isinstance(e.get("point"), dict) else {}
+        key = e.get("sweep") if e.get("sweep") in point else next(iter(point), None)
+        sweep = f"{key}={point[key]}" if key else "-"  # the swept value only; details are in run.json
+        label = loadview.label(e)
+        if not label.startswith(str(e.get("kind"))):
+            label += f" ({e.get('kind')})"
+        if e.get("status", "ok") != "ok" or not isinstance(e.get("result"), dict):
+            rows.append([label, e.get("build", "default"), sweep,
+                         f"{str(e.get('status')).upper()}: {(e.get('error') or '').strip()[:60]}"] + [""] * 8)
+            continue
+        r, lat, g = loadview.rate(e), loadview.latency(e), loadview.gc(e)
+        us = lambda v: _fmt(v / 1e3) if v is not None else "-"  # noqa: E731
+        rate = ("closed loop" if r["closed_loop"] else f"{_fmt(r['target'])}") + f" / {_fmt(r['achieved'])}" \
+            + ("" if r["kept_up"] in (None, True) else " (fell behind)")
+        stw = f"{us(g['stw_p99_ns'])} / {us(g['stw_max_ns'])}" if g["stw_count"] else "no pause"
+        rows.append([label, e.get("build", "default"), sweep, rate,
+                     us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), _fmt(g["cycles_per_min"]), stw,
+                     "-" if g["gc_cpu_fraction"] is None else f"{g['gc_cpu_fraction'] * 100:.2f}%",
+                     "-" if g["peak_heap_bytes"] is None else _fmt(g["peak_heap_bytes"] / 1e6)])
+    return rows
+
+
+LOAD_HEADER = ["load run", "build", "sweep", "req/s target / achieved", "p50 µs", "p99 µs", "p99.9 µs",
+               "max µs", "GC/min", "STW p99 / max µs", "GC CPU", "peak heap MB"]
+
+
+def implied_snapshot_mb_s(doc: dict) -> dict[str, float]:
+    """implied_snapshot_mb_s returns the bandwidths C6's claimed times imply, as labelled chart lines."""
+    c = next((c for c in doc["claims"] if c["decide"].get("type") == "snapshot_bandwidth"), None)
+    if not c:
+        return {}
+    d = c["decide"]
+    mb, gb = float(d.get("bytes_per_mb", 1e6)), d["claimed_bytes"] / 1e9
+    return {f"{c['id']} claimed mmap ({gb:g} GB in {d['claimed_optimized_ms']:g} ms)":
+            d["claimed_bytes"] / (d["claimed_optimized_ms"] / 1e3) / mb,
+            f"{c['id']} claimed write() ({gb:g} GB in {d['claimed_baseline_ms']:g} ms)":
+            d["claimed_bytes"] / (d["claimed_baseline_ms"] / 1e3) / mb}
+
+
+def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: list[str] | None = None,
+          with_runs: list[dict] | None = None) -> Doc:
+    """build assembles the report document of a run (drawing its charts into run_dir/charts).
+
+    with_runs are other stored runs whose benchmarks and load results join this run's for the claims
+    table only (the rest of the report is this run's).
+    """
+    cdoc = claims.load_claims()
+    verdicts = claims.evaluate(claims.merge_runs(run, with_runs or []), escape_path, cdoc)
+    figs = charts.render_all(run, run_dir / CHART_DIR, implied_snapshot_mb_s(cdoc))
+    doc = Doc()
+    doc.h(1, f"gobench report: {run.get('run_id')}")
+    counts = {k: sum(v.kind == k for v in verdicts) for k in (claims.HOLDS, claims.MAGNITUDE, claims.REFUTED,
+                                                               claims.NOT_MEASURABLE)}
+    probs = problems(run)
+    ok = sum(b.get("status", "ok") == "ok" for b in run.get("benchmarks") or [])
+    doc.p(f"{ok} of {len(run.get('benchmarks') or [])} micro scenarios ran"
+          + (f", {len(loadview.entries(run, ok_only=True))} of {len(loadview.entries(run))} load runs"
+             if loadview.entries(run) else ", no load runs")
+          + f". Claims (table at the end): holds {counts['holds']}, direction holds with another magnitude "
+            f"{counts['magnitude']}, refuted {counts['refuted']}, not measurable here {counts['not_measurable']}."
+          + (f" **{len(probs)} problem(s)**, listed below." if probs else ""))
+
+    doc.h(2, "Environment")
+    doc.table(["", "value"], environment(run))
+
+    if probs or warnings:
+        doc.h(2, "Problems")
+        if probs:
+            doc.p("These scenarios or load runs did not complete; their rows below are empty or partial.")
+            for what, err in probs:
+                doc.p(f"**{what}**")
+                lines = err.splitlines()
+                doc.pre("\n".join(lines[:25]) + (f"\n... ({len(lines) - 25} more lines in run.json)"
+                                                 if len(lines) > 25 else ""))
+        if warnings:
+            doc.p("run.json deviates from gobench/schema/run.schema.json here (the report reads it anyway):")
+            doc.ul(warnings)
+
+    doc.h(2, "FFI crossing cost")
+    doc.p(ffi_text(run))
+
+    doc.h(2, "Micro benchmarks")
+    doc.p("Each scenario ran in rounds interleaved with the other variants of its family; a value is the median "
+          "over rounds, ± the half-width of its 95% confidence interval (distribution-free, order statistics). "
+          "allocs/op and B/op are counted by the Go runtime and are exact.")
+    for fam in charts.families(run):
+        bs = [b for b in run["benchmarks"] if (b.get("family") or b["name"].split("/")[0]) == fam
+              and b["name"] != FFI_NAME]
+        doc.h(3, fam)
+        rows = present.table_rows({"benchmarks": bs})
+        doc.table([c for c, _ in present.COLUMNS], rows,
+                  ["bad" if b.get("status", "ok") != "ok" else "" for b in bs])
+        hdr, other = family_other_metrics(bs)
+        if other:
+            doc.p("Other metrics (median ± 95% CI half-width):")
+            doc.table(hdr, other)
+        if f"family-{fam}" in figs:
+            doc.chart(f"{fam}: ns/op, allocs/op, B/op and GC cycles per 1k ops per variant (95% CI)",
+                      figs[f"family-{fam}"])
+        if fam == "Snapshot" and "snapshot-bandwidth" in figs:
+            doc.chart("Snapshot bandwidth against memcpy and the bandwidth the claimed times imply",
+                      figs["snapshot-bandwidth"])
+    if "snapshot-bandwidth" in figs and "Snapshot" not in charts.families(run):
+        doc.chart("Bandwidth against memcpy", figs["snapshot-bandwidth"])
+
+    doc.h(2, "Load")
+    if not loadview.entries(run):
+        doc.p("No load runs in this run. `invoke load` measures request latency, GC cycles per minute and "
+              "stop-the-world pauses under a request rate; claims C2-C5 and C7-C9 need it.")
+    else:
+        doc.p("Open-loop request traffic at a target rate (or closed loop), latency measured from each request's "
+              "scheduled start. GC numbers are runtime/metrics deltas over the measured interval; STW values are "
+              "bucket upper edges of the runtime's pause histogram (up to about 25% above the true pause).")
+        doc.table(LOAD_HEADER, load_rows(run),
+                  ["bad" if e.get("status", "ok") != "ok" else "" for e in loadview.entries(run)])
+        captions = {"latency": "Latency spectrum", "stw": "GC stop-the-world pause distribution",
+                    "gogc-tradeoff": "GOGC sweep: heap, p99 and GC CPU", "gomaxprocs-sweep": "GOMAXPROCS sweep",
+                    "controller-gogc": "GOGC chosen by the adaptive controller"}
+        for name, paths in figs.items():
+            if name.startswith(("family-", "snapshot-")):
+                continue
+            base = next((v for k, v in captions.items() if name.startswith(k)), name)
+            group = name.split("-", 1)[1] if name.startswith(("latency-", "stw-")) else ""
+            doc.chart(base + ("" if group in ("", "plain") else f" ({group} sweep)"), paths)
+
+    doc.h(2, "Claims of the seed article")
+    tol = cdoc.get("tolerance", {})
+    doc.p(f"Verdicts are computed by gobench/claims.py from the numbers above and gobench/claims.json. "
+          f"{tol.get('magnitude_doc', '')} {tol.get('significance_doc', '')} {tol.get('load_noise_doc', '')}")
+    if with_runs:
+        doc.p("This table also uses the results of " + ", ".join(f"`{o.get('run_id')}` ({o.get('kind', '?')})"
+                                                             for o in with_runs) + ".")
+        other_cpu = {(o.get("machine") or {}).get("cpu_model") for o in with_runs} - {
+            (run.get("machine") or {}).get("cpu_model")}
+        if other_cpu:
+            doc.p(f"**Warning**: those runs were made on another CPU ({', '.join(map(str, other_cpu))}).")
+    if escape_path:
+        ep = Path(escape_path)
+        if ep.exists():
+            when = dt.datetime.fromtimestamp(ep.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+            doc.p(f"Escape-analysis claims (C12, C13) read {ep.name}, written {when} (not part of this run).")
+    doc.table(claims.HEADER, claims.table_rows(verdicts), [v.kind for v in verdicts])
+    notes = [f"{v.id}: {n}" for v in verdicts for n in v.notes]
+    if notes:
+        doc.p("Notes:")
+        doc.ul(notes)
+    doc.h(2, "Reproduce")
+    doc.p(f"Data: `run.json` (schema {store.SCHEMA}) and `bench.txt` (Go benchmark format, for benchstat) in this "
+          f"folder. Rebuild this report from them: `invoke report --run {run.get('run_id')}`. Measure again: "
+          f"`invoke bench{' --filter ' + repr(run['filter']) if run.get('filter') else ''}`.")
+    return doc
+
+
+def check(run: dict, path: Path) -> list[str]:
+    """check validates a run against the schema: raises StoreError for a damaged core, returns load warnings.
+
+    The load section comes from a separate generator whose reply may gain or
+    rename fields; a deviation there is reported in the document, not fatal.
+    """
+    errs = schemacheck.errors(run, limit=50)
+    fatal = [e for e in errs if not e.startswith("$.load")]
+    if fatal:
+        raise store.StoreError(f"{path}: does not match the run schema: " + "; ".join(fatal[:5]))
+    return [e for e in errs if e.startswith("$.load")]
+
+
+def write_report(run_dir: Path, root: Path | None = None, with_runs: list[str] | None = None) -> Path:
+    """write_report rebuilds the charts and REPORT.md/REPORT.html of a stored run folder; returns REPORT.md.
+
+    root is the results root holding escape.json (default: the folder two
+    levels above run_dir, i.e. results/). with_runs names other runs (ids or
+    folders) whose results join the claims table, e.g. the `invoke load` run
+    beside an `invoke bench` run. Raises store.StoreError when a run cannot
+    be read.
+    """
+    run_dir = Path(run_dir)
+    root = Path(root) if root else run_dir.parent.parent
+    run = store.load_run(run_dir, root)
+    warnings = check(run, run_dir / "run.json")
+    others = [store.load_run(r, root) for r in with_runs or []]
+    doc = build(run, run_dir, root / "escape.json", warnings, others)
+    md = render_md(doc, run_dir)
+    atomic.write_text(run_dir / REPORT_MD, md)
+    atomic.write_text(run_dir / REPORT_HTML, render_html(doc, f"gobench report {run.get('run_id')}"))
+    return run_dir / REPORT_MD

@@ -1,0 +1,132 @@
+"""Text tables of a run for the terminal and for Markdown."""
+
+from __future__ import annotations
+
+import math
+
+from gobench.records import FFI_NAME
+
+
+def fmt_num(v: float | None, digits: int = 3) -> str:
+    """fmt_num prints a number with about `digits` significant digits and no exponent for common sizes."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e6:
+        return f"{v:.3e}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 1:
+        return f"{v:.{max(0, digits - 1 - int(math.log10(a)))}f}"
+    if a >= 1e-4:
+        return f"{v:.{digits - 1 - int(math.floor(math.log10(a)))}f}"
+    return f"{v:.2e}"
+
+
+def ci_text(s: dict | None) -> str:
+    """ci_text renders "median ±x%" with the 95% CI as a relative half-width."""
+    if not s or s.get("median") is None:
+        return "-"
+    med = s["median"]
+    lo, hi = s.get("ci_lo"), s.get("ci_hi")
+    if lo is None or hi is None or not med:
+        return f"{fmt_num(med)} (n={s.get('n', 0)}, no CI)"
+    rel = max(med - lo, hi - med) / abs(med) * 100
+    return f"{fmt_num(med)} ±{rel:.1f}%"
+
+
+COLUMNS = [
+    ("scenario", None),
+    ("ns/op (95% CI)", "ns_per_op"),
+    ("allocs/op", "allocs_per_op"),
+    ("B/op", "bytes_per_op"),
+    ("GCs/1k ops", "gc_per_1k_ops"),
+    ("FFI share", "ffi_share"),
+]
+
+
+def table_rows(run: dict) -> list[list[str]]:
+    rows = []
+    for b in run["benchmarks"]:
+        s = b.get("summary") or {}
+        name = b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
+        if b.get("status") != "ok" and not s.get("ns_per_op"):
+            rows.append([name, f"{b.get('status', '?').upper()}: {(b.get('error') or '').splitlines()[0][:60]}",
+                         "", "", "", ""])
+            continue
+        row = [name]
+        for _, key in COLUMNS[1:]:
+            m = s.get(key)
+            if key == "ns_per_op":
+                row.append(ci_text(m))
+            elif key == "ffi_share":
+                row.append("-" if not m or m.get("median") is None else f"{m['median'] * 100:.4f}%")
+            elif b["name"] == FFI_NAME:
+                row.append("-")
+            else:
+                row.append(fmt_num(m.get("median") if m else None))
+        if b.get("status") != "ok":
+            row[0] += f" ({b['status']})"
+        rows.append(row)
+    return rows
+
+
+def render(rows: list[list[str]], header: list[str], markdown: bool = False) -> str:
+    """render lays out rows as an aligned text table or a Markdown table."""
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    fmt = lambda r: "  ".join(str(x).ljust(w) if i == 0 else str(x).rjust(w) for i, (x, w) in enumerate(zip(r, widths)))
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows]) + "\n"
+
+
+def micro_table(run: dict, markdown: bool = False) -> str:
+    """micro_table is the end-of-run table: scenario, ns/op with CI, allocs/op, B/op, GCs per 1k ops, FFI share."""
+    return render(table_rows(run), [c for c, _ in COLUMNS], markdown)
+
+
+def notes(run: dict) -> str:
+    """notes are the lines under the table: FFI cost, errors with their detail."""
+    out = []
+    ffi = next((b for b in run["benchmarks"] if b["name"] == FFI_NAME), None)
+    if ffi and ffi.get("summary", {}).get("ns_per_op"):
+        s = ffi["summary"]
+        c = s.get("c_loop_ns_per_call", {}).get("median")
+        out.append(f"FFI crossing (cffi API mode, no-op export): {fmt_num(s['ns_per_op']['median'])} ns per call "
+                   f"from Python, {fmt_num(c)} ns from a C loop; each round crosses once, "
+                   f"its share of a round is the FFI share column.")
+    snap = snapshot_table(run)
+    if snap:
+        out.append("\nSnapshot persistence (MB/s against memcpy, the physical bound; MS_ASYNC is never counted "
+                   "as durable):\n" + snap.rstrip())
+    for b in run["benchmarks"]:
+        if b.get("status") not in ("ok", None):
+            out.append(f"{b['name']}: {b['status']}: {b.get('error') or ''}".rstrip())
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _median(b: dict, metric: str):
+    m = (b.get("summary") or {}).get(metric) or {}
+    return m.get("median")
+
+
+def snapshot_table(run: dict) -> str:
+    """snapshot_table lists MB/s, the ratio to memcpy, page faults and durability of Snapshot* scenarios."""
+    rows = []
+    by = {b["name"]: b for b in run["benchmarks"]}
+    memcpy = _median(by.get("Snapshot/memcpy", {}), "mb_per_s")
+    for b in run["benchmarks"]:
+        mbps = _median(b, "mb_per_s")
+        if not b["name"].startswith("Snapshot") or mbps is None:
+            continue
+        ratio = "-" if not memcpy or not b["name"].startswith("Snapshot/") else f"{mbps / memcpy:.3f}"
+        durable = _median(b, "durable")
+        rows.append([b["name"], fmt_num(mbps), ratio, fmt_num(_median(b, "minflt_per_op")),
+                     fmt_num(_median(b, "majflt_per_op")), "-" if durable is None else ("yes" if durable else "no")])
+    if not rows:
+        return ""
+    return render(rows, ["scenario", "MB/s", "/ memcpy", "minor faults/op", "major faults/op", "durable"])

@@ -1,0 +1,170 @@
+"""The results store: one folder per run under results/runs/, written atomically.
+
+A run folder holds ``run.json`` (the record: schema ``gobench.run/1``, see
+gobench/schema/run.schema.json), ``bench.txt`` (Go benchmark format, for
+benchstat) and ``pytest-benchmark.json``. The folder is assembled under a
+temporary name and renamed into place when complete; only then is
+``results/latest`` (a text file holding the run id) replaced. An interrupted
+run therefore leaves no folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from gobench.store import atomic
+from gobench.store import benchfmt
+from gobench.store import pbjson
+
+SCHEMA = "gobench.run/1"
+from gobench.paths import RESULTS
+
+
+class StoreError(ValueError):
+    """StoreError means a run folder or file is missing, truncated, foreign or of an unknown schema."""
+
+
+def new_run_id(commit: str | None) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{(commit or 'nogit')[:8]}-{secrets.token_hex(2)}"
+
+
+def new_record(kind: str, settings: dict, libraries: dict, benchmarks: list[dict], filter_: str | None = None,
+               commit: str | None = None, **extra) -> dict:
+    """new_record assembles a run record of schema gobench.run/1 with this machine's facts.
+
+    ``commit`` overrides the working tree's commit (a gate side built from
+    another ref); ``extra`` adds top-level fields (load, gate, wall_s, ...).
+    """
+    from gobench.collect import machine
+    from gobench.build import toolchain
+
+    m = machine.describe()
+    tc = toolchain.find()
+    return {
+        "schema": SCHEMA,
+        "run_id": new_run_id(commit or m["git"].get("commit")),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kind": kind,
+        "filter": filter_,
+        "settings": settings,
+        "machine": m,
+        "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
+        "libraries": libraries,
+        "ffi_ns_per_call": extra.pop("ffi_ns_per_call", None),
+        "benchmarks": benchmarks,
+        **extra,
+    }
+
+
+def runs_dir(root: Path = RESULTS) -> Path:
+    return root / "runs"
+
+
+def bench_text(run: dict) -> str:
+    """bench_text renders a run's micro results in the Go benchmark format, one line per round."""
+    info = next(iter(run.get("libraries", {}).values()), {}).get("info", {})
+    git = run["machine"].get("git") or {}
+    config = {
+        "goos": info.get("goos", ""), "goarch": info.get("goarch", ""), "pkg": "gobench",
+        "cpu": run["machine"].get("cpu_model", ""), "go": info.get("go_version", ""),
+        "goexperiment": info.get("goexperiment") or "none",
+        "gogc": str(info.get("gc_percent", "")), "gomaxprocs": str(info.get("gomaxprocs", "")),
+        "commit": (git.get("commit") or "unknown") + ("-dirty" if git.get("dirty") else ""),
+        "runid": run["run_id"],
+    }
+    out = io.StringIO()
+    benchfmt.write(out, config, [], units={"ns/op": "better=lower", "allocs/op": "better=lower assume=exact",
+                                          "B/op": "better=lower assume=exact"})
+    current_build = None
+    for b in run["benchmarks"]:
+        if b.get("build") != current_build:
+            current_build = b.get("build")
+            binfo = run.get("libraries", {}).get(current_build, {}).get("info", {})
+            out.write(f"build: {current_build}\ngoexperiment: {binfo.get('goexperiment') or 'none'}\n")
+        procs = int(info.get("gomaxprocs") or 1)
+        name = benchfmt.bench_name(b["name"], procs)
+        lines = []
+        for r in b.get("rounds") or []:
+            if not r.get("n"):
+                continue
+            n = r["n"]
+            pairs = [(r["elapsed_ns"] / n, "ns/op"), (r["alloc_bytes"] / n, "B/op"),
+                     (r["alloc_objects"] / n, "allocs/op"), (r.get("gc_cycles", 0) / n, "GCs/op")]
+            pairs += [(v, benchfmt.unit_name(k)) for k, v in (r.get("extra") or {}).items()]
+            lines.append((name, n, pairs))
+        benchfmt.write(out, {}, lines)
+    return out.getvalue()
+
+
+def write_run(run: dict, root: Path = RESULTS) -> Path:
+    """write_run stores a complete run folder atomically and points results/latest at it."""
+    final = runs_dir(root) / run["run_id"]
+    tmp = runs_dir(root) / f".{run['run_id']}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        atomic.write_json(tmp / "run.json", run)
+        atomic.write_text(tmp / "bench.txt", bench_text(run))
+        atomic.write_json(tmp / "pytest-benchmark.json", pbjson.document(run))
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    atomic.write_text(root / "latest", run["run_id"] + "\n")
+    return final
+
+
+def resolve(run: str | None, root: Path = RESULTS) -> Path:
+    """resolve turns a run id, a path or None (latest) into a run folder, or raises StoreError."""
+    if not run or run == "latest":
+        try:
+            run = (root / "latest").read_text().strip()
+        except OSError:
+            raise StoreError(f"no runs yet: {root / 'latest'} does not exist; run `invoke bench` first") from None
+    p = Path(run)
+    if not p.is_dir():
+        p = runs_dir(root) / run
+    if not p.is_dir():
+        known = sorted(x.name for x in runs_dir(root).glob("*") if x.is_dir() and not x.name.startswith("."))
+        raise StoreError(f"no run folder {run!r}; known runs: {', '.join(known[-10:]) or 'none'}")
+    return p
+
+
+def read_doc(path: Path, schema: str, what: str, required: tuple[str, ...], error: type[Exception] | None = None,
+             hint: str = "", if_missing: str | None = None) -> dict:
+    """read_doc reads one of gobench's JSON documents (a run record, a baseline) and checks its schema
+    and top-level fields. Each failure raises ``error`` (StoreError by default) naming the file and the
+    reason, followed by ``hint`` (what to do); a missing file raises ``if_missing`` when given."""
+    error = error or StoreError
+    tail = f"; {hint}" if hint else ""
+    try:
+        text = path.read_text()
+    except FileNotFoundError as e:
+        raise error(if_missing or f"{path}: cannot read ({e.strerror}){tail}") from None
+    except OSError as e:
+        raise error(f"{path}: cannot read ({e.strerror}){tail}") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise error(f"{path}: not valid JSON (truncated or corrupt?): {e}{tail}") from None
+    if not isinstance(doc, dict) or "schema" not in doc:
+        raise error(f"{path}: not a gobench {what} (no 'schema' field){tail}")
+    if doc["schema"] != schema:
+        raise error(f"{path}: schema {doc['schema']!r} is not supported (this gobench reads {schema}){tail}")
+    for key in required:
+        if key not in doc:
+            raise error(f"{path}: missing field {key!r} (truncated?){tail}")
+    return doc
+
+
+def load_run(run: str | Path | None, root: Path = RESULTS) -> dict:
+    """load_run reads and checks a run.json, raising StoreError with a clear reason."""
+    d = resolve(str(run) if run else None, root)
+    return read_doc(d / "run.json", SCHEMA, "run record", ("run_id", "machine", "benchmarks"))
