@@ -1,4 +1,22 @@
-"""Exception types. A GoBenchError carries the Go side's message."""
+"""Every exception gobench raises on purpose, grouped by the pipeline stage that raises it.
+
+A command turns each of these into a message and an exit code; anything
+else is a bug and keeps its traceback.
+"""
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+class ToolchainError(RuntimeError):
+    """ToolchainError means Go or a C compiler is missing; the message says how to get it."""
+
+
+class BuildError(RuntimeError):
+    """BuildError means `go build` or the cffi extension build failed; it carries the output."""
+
+
+# --- collect -------------------------------------------------------------------------------
 
 
 class GoBenchError(RuntimeError):
@@ -18,13 +36,20 @@ class GoBenchError(RuntimeError):
         self.is_panic = status == 2
 
 
-class ToolchainError(RuntimeError):
-    """ToolchainError means Go or a C compiler is missing; the message says how to get it."""
-
-
-class BuildError(RuntimeError):
-    """BuildError means `go build` or the cffi extension build failed; it carries the output."""
-
-
 class WorkerCrash(RuntimeError):
-    """WorkerCrash means a worker process died (a fatal Go error, a signal or a timeout)."""
+    """WorkerCrash means a worker process died or stopped answering; ``side`` says which worker."""
+
+    def __init__(self, side: str, msg: str):
+        super().__init__(f"{side} worker {msg}")
+        self.side = side
+
+
+class GateError(RuntimeError):
+    """GateError means the gate could not check (exit 2): bad ref, build failure, unusable baseline."""
+
+
+# --- store ---------------------------------------------------------------------------------
+
+
+class StoreError(ValueError):
+    """StoreError means a run folder or file is missing, truncated, foreign or of an unknown schema."""

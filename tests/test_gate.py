@@ -24,7 +24,7 @@ from gobench.build import library as build
 from gobench.analyse import gate
 from gobench.present import gatereport
 from gobench.store import runs as store
-from gobench.collect.gate_sessions import GateError
+from gobench.errors import GateError
 
 TESTDATA = Path(__file__).parent / "testdata"
 HERE_MACHINE = {"hostname": "vm", "cpu_model": "Test CPU", "cpu_count": 2}

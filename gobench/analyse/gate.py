@@ -71,7 +71,7 @@ from gobench.store import atomic
 from gobench.collect import machine
 from gobench.store import runs as store
 from gobench.analyse import summary
-from gobench.collect.gate_sessions import GateError
+from gobench.errors import GateError
 from gobench.collect.protocol import Settings
 from gobench.records import FFI_NAME
 from gobench.analyse.stats import mann_whitney_p

@@ -7,6 +7,7 @@ confidence interval); per-op values are float divisions of round totals.
 from __future__ import annotations
 
 from gobench.analyse import stats
+from gobench.records import FFI_NAME
 
 # metric name -> (function of a round dict, unit, better)
 METRICS = {
@@ -50,3 +51,25 @@ def unit_of(metric: str) -> str:
     if metric in METRICS:
         return METRICS[metric][1]
     return metric
+
+
+def ffi_ns_per_call(benchmarks: list[dict]) -> float | None:
+    """ffi_ns_per_call is the median cost of one FFI crossing, from the run's FFI/noop rounds (None without them)."""
+    for b in benchmarks:
+        if b.get("name") == FFI_NAME and b.get("rounds"):
+            return stats.summarize([r["elapsed_ns"] / r["n"] for r in b["rounds"] if r.get("n")]).median
+    return None
+
+
+def attach(run: dict) -> dict:
+    """attach adds a ``summary`` to every benchmark of a collected run record (and the run's FFI cost); returns it.
+
+    Collection stores raw rounds only; the summaries stored next to them are
+    derived here, so that collect never depends on the analysis.
+    """
+    ffi_ns = ffi_ns_per_call(run.get("benchmarks") or [])
+    for b in run.get("benchmarks") or []:
+        b["summary"] = summarize_rounds(b.get("rounds") or [], None if b.get("name") == FFI_NAME else ffi_ns)
+    if ffi_ns is not None:
+        run["ffi_ns_per_call"] = ffi_ns
+    return run

@@ -40,7 +40,7 @@ from gobench.build import library as buildmod
 from gobench.present import text as present
 from gobench.analyse import stats
 from gobench.build import toolchain
-from gobench.collect.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer, stopping
+from gobench.collect.lockstep import ROUND_TIMEOUT_S, WorkerCrash, Peer, stopping
 from gobench.errors import BuildError
 from gobench.build.variants import get as get_variant
 
@@ -140,7 +140,7 @@ def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, bin
                     print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: "
                           + " ".join(f"{x[0]:.4g}" for _, x in samples)
                           + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
-        except LockstepCrash as e:
+        except WorkerCrash as e:
             raise RuntimeError(f"harness worker crashed: {e}") from None
 
 

@@ -41,12 +41,9 @@ from gobench.collect import orchestrate
 from gobench.store import runs as store
 from gobench.analyse import summary
 from gobench.collect.protocol import Settings
+from gobench.errors import GateError
 
 Side = dict[str, "buildmod.Built"]
-
-
-class GateError(RuntimeError):
-    """GateError means the gate could not check (exit 2): bad ref, build failure, unusable baseline."""
 
 
 def abba_order(blocks: int) -> list[str]:

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from gobench.collect.lockstep import ROUND_TIMEOUT_S, LockstepCrash, Peer, stopping
+from gobench.collect.lockstep import ROUND_TIMEOUT_S, WorkerCrash, Peer, stopping
 from gobench.collect.protocol import Settings
 
 _CAUSE = re.compile(r"^(fatal error:|runtime: |panic:|SIG[A-Z]+:)")
@@ -64,7 +64,7 @@ def run_family(specs: list[tuple[str, dict]], variant_dir: Path, settings: Setti
                         out[name].update(status="error", error=rep["error"])
                     else:
                         out[name].update(n=rep["n"], calibration=rep["trials"])
-                except LockstepCrash as e:
+                except WorkerCrash as e:
                     out[name].update(status="crashed", error=_crash_text(p, name, e))
             for r in range(settings.rounds):
                 live = [n for n, _ in specs if out[n]["status"] == "ok"]
@@ -76,7 +76,7 @@ def run_family(specs: list[tuple[str, dict]], variant_dir: Path, settings: Setti
                     try:
                         rep = peers[name].request({"op": "round", "name": name, "n": out[name]["n"]},
                                                   ROUND_TIMEOUT_S + settings.round_ms / 1000 * 20)
-                    except LockstepCrash as e:
+                    except WorkerCrash as e:
                         out[name].update(status="crashed", error=_crash_text(peers[name], name, e))
                         continue
                     if "error" in rep:

@@ -45,16 +45,9 @@ from pathlib import Path
 
 from gobench.build import library as buildmod
 from gobench.collect.protocol import Settings, calibrate
+from gobench.errors import WorkerCrash
 
 ROUND_TIMEOUT_S = 120.0  # one round; a round is round_ms long, a regressed one a few times that
-
-
-class LockstepCrash(RuntimeError):
-    """LockstepCrash means a lockstep worker died or stopped answering; ``side`` says which."""
-
-    def __init__(self, side: str, msg: str):
-        super().__init__(f"{side} worker {msg}")
-        self.side = side
 
 
 class Peer:
@@ -80,12 +73,12 @@ class Peer:
             return ""
 
     def request(self, cmd: dict, timeout: float) -> dict:
-        """request sends a command and waits for its reply; raises LockstepCrash on death or timeout."""
+        """request sends a command and waits for its reply; raises WorkerCrash on death or timeout."""
         try:
             self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            raise LockstepCrash(self.side, f"died before {cmd['op']}:\n{self.tail()}") from None
+            raise WorkerCrash(self.side, f"died before {cmd['op']}:\n{self.tail()}") from None
         deadline = time.monotonic() + timeout
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -94,14 +87,14 @@ class Peer:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.kill()
-                    raise LockstepCrash(self.side, f"timed out after {timeout:.0f} s in {cmd['op']} "
+                    raise WorkerCrash(self.side, f"timed out after {timeout:.0f} s in {cmd['op']} "
                                                    f"{cmd.get('name', '')}:\n{self.tail()}")
                 if not sel.select(min(left, 1.0)):
                     continue
                 chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
                 if not chunk:
                     rc = self.proc.wait()
-                    raise LockstepCrash(self.side, f"died (exit {rc}) in {cmd['op']} {cmd.get('name', '')}:\n"
+                    raise WorkerCrash(self.side, f"died (exit {rc}) in {cmd['op']} {cmd.get('name', '')}:\n"
                                                    f"{self.tail()}")
                 self._buf += chunk
         finally:
@@ -208,7 +201,7 @@ def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, sett
                             else:  # "pair": the round of the other side run next to it (same r)
                                 res[s][name]["rounds"].append({**rep["round"], "pair": r})
                     live = [n for n in live if res["base"][n]["status"] == "ok" and res["head"][n]["status"] == "ok"]
-            except LockstepCrash as e:
+            except WorkerCrash as e:
                 name = current[e.side]
                 if name:
                     res[e.side][name].update(status="crashed", error=str(e))

@@ -23,11 +23,8 @@ from gobench.store import benchfmt
 from gobench.store import pbjson
 
 SCHEMA = "gobench.run/1"
+from gobench.errors import StoreError
 from gobench.paths import RESULTS
-
-
-class StoreError(ValueError):
-    """StoreError means a run folder or file is missing, truncated, foreign or of an unknown schema."""
 
 
 def new_run_id(commit: str | None) -> str:
