@@ -181,4 +181,13 @@ def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
     _exit(cmd.history(metric, filter or None))
 
 
-ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history)
+@task(name="new-pattern", help={"name": "the pattern family, an exported Go identifier, e.g. MapPrealloc"})
+def new_pattern(c: Context, name):
+    """Write a working two-variant pattern skeleton (Go file + test) into gosrc/patterns/."""
+    from gobench.commands import new_pattern as cmd
+
+    _exit(cmd.main(name))
+
+
+ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history,
+                new_pattern)
