@@ -135,7 +135,7 @@ func RunRound(inst registry.Instance, n int, rd *Reader, extra *registry.Metrics
 	res.MinFlt = ru1.Minflt - ru0.Minflt
 	res.MajFlt = ru1.Majflt - ru0.Majflt
 	if res.Extra, err = extra.Collect(inst, n, elapsed); err != nil {
-		return res, fmt.Errorf("metrics of the round: %w", err)
+		return Result{}, fmt.Errorf("metrics of the round: %w", err) // no numbers from a bad round
 	}
 	return res, nil
 }
