@@ -1,3 +1,12 @@
+// Package bench is the measuring end of gobench: the round protocol that
+// times one round of a registered scenario and reads the runtime's
+// counters around it.
+//
+// It sits at the start of the pipeline, measure (Go) -> collect -> store ->
+// analyse -> present: package registry lists the scenarios (registered by
+// package patterns), bench measures one round of one of them, cmd/libgobench
+// hands the numbers across the C ABI, and Python collects, stores, analyses
+// and presents them.
 package bench
 
 import (
@@ -7,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -27,7 +37,7 @@ type Result struct {
 	CPUSysNs         int64
 	MinFlt           int64
 	MajFlt           int64
-	Extra            []float64
+	Extra            []float64 // the scenario's metrics in declaration order
 }
 
 // rusage reads getrusage(RUSAGE_SELF) without allocating: syscall.Getrusage
@@ -64,10 +74,16 @@ func tvNs(tv syscall.Timeval) int64 { return tv.Sec*1e9 + tv.Usec*1e3 }
 // was started and awaited between the two counter reads; for a round of 40
 // snapshot writes they read as 0.02-0.06 allocs/op.
 //
+// After the round, an Instance that is a registry.Verifier is verified, and
+// then extra collects the scenario's declared metrics (registry.Reporter);
+// a failed verification or a wrongly reported metric makes the round an
+// error. extra belongs to the Instance (registry.NewMetrics of its
+// scenario's Metrics).
+//
 // Note: a second runtime.GC() would also flush the mcaches, but two GCs per
 // round empty a sync.Pool (its victim cache survives one), which testing.B's
 // single GC per run does not do.
-func RunRound(inst Instance, n int, rd *Reader) (res Result, err error) {
+func RunRound(inst registry.Instance, n int, rd *Reader, extra *registry.Metrics) (res Result, err error) {
 	if n <= 0 {
 		return res, fmt.Errorf("round size must be positive, got %d", n)
 	}
@@ -98,7 +114,7 @@ func RunRound(inst Instance, n int, rd *Reader) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	if v, ok := inst.(Verifier); ok {
+	if v, ok := inst.(registry.Verifier); ok {
 		if err := v.Verify(); err != nil {
 			return res, fmt.Errorf("verification after the round failed: %w", err)
 		}
@@ -118,8 +134,8 @@ func RunRound(inst Instance, n int, rd *Reader) (res Result, err error) {
 	res.CPUSysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	res.MinFlt = ru1.Minflt - ru0.Minflt
 	res.MajFlt = ru1.Majflt - ru0.Majflt
-	if r, ok := inst.(Reporter); ok {
-		res.Extra = r.Report(n, elapsed)
+	if res.Extra, err = extra.Collect(inst, n, elapsed); err != nil {
+		return Result{}, fmt.Errorf("metrics of the round: %w", err) // no numbers from a bad round
 	}
 	return res, nil
 }

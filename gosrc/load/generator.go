@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"gobench/bench"
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -177,7 +177,7 @@ type RateReport struct {
 // A Result is everything one load run measured.
 type Result struct {
 	Kind       string           `json:"kind"`
-	Params     bench.Params     `json:"params"`
+	Params     registry.Params  `json:"params"`
 	Mode       Mode             `json:"mode"`
 	Workers    int              `json:"workers"`
 	GOMAXPROCS int              `json:"gomaxprocs"`
@@ -205,7 +205,7 @@ type worker struct {
 // run is the shared state of one Run.
 type run struct {
 	cfg          Config
-	h            Handler
+	h            registry.Handler
 	start        time.Time
 	warm, end    int64 // ns since start: measured interval [warm, end)
 	hardStop     int64 // no request starts at or after this
@@ -362,7 +362,7 @@ func Run(cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	kind, err := LookupKind(cfg.Kind)
+	kind, err := registry.LookupKind(cfg.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +370,7 @@ func Run(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h Handler
+	var h registry.Handler
 	err = func() (err error) {
 		defer safe.Recover(&err)
 		h, err = kind.Open(params, cfg.Workers)

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"gobench/bench"
+	_ "gobench/patterns" // registers the order kinds
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -34,12 +35,18 @@ func (p panicHandler) Serve(_ int, seq uint64) uint64 {
 }
 func (panicHandler) Close() error { return nil }
 
+type nopHandler struct{}
+
+func (nopHandler) Serve(_ int, seq uint64) uint64 { return seq | 1 }
+func (nopHandler) Close() error                   { return nil }
+
 func init() {
-	RegisterKind(Kind{Name: "test-nop", Doc: "test only: does nothing", Open: okOpen})
-	RegisterKind(Kind{Name: "test-busy-1ms", Doc: "test only: 1 ms of CPU per request",
-		Open: func(bench.Params, int) (Handler, error) { return busyHandler{time.Millisecond}, nil }})
-	RegisterKind(Kind{Name: "test-panic", Doc: "test only: request 10 panics",
-		Open: func(bench.Params, int) (Handler, error) { return panicHandler{10}, nil }})
+	registry.RegisterKind(registry.Kind{Name: "test-nop", Doc: "test only: does nothing",
+		Open: func(registry.Params, int) (registry.Handler, error) { return nopHandler{}, nil }})
+	registry.RegisterKind(registry.Kind{Name: "test-busy-1ms", Doc: "test only: 1 ms of CPU per request",
+		Open: func(registry.Params, int) (registry.Handler, error) { return busyHandler{time.Millisecond}, nil }})
+	registry.RegisterKind(registry.Kind{Name: "test-panic", Doc: "test only: request 10 panics",
+		Open: func(registry.Params, int) (registry.Handler, error) { return panicHandler{10}, nil }})
 }
 
 // TestOpenLoopNoCoordinatedOmission injects a 50 ms stall into one request

@@ -1,13 +1,14 @@
-// Package load is gobench's load model: request-shaped work from package
-// patterns driven at a target rate by an open-loop generator (or back to back
-// by a closed-loop one), with a latency histogram per run, the GC activity
-// of the same interval read from runtime/metrics, and the adaptive GOGC
-// controller of the seed article (claim C7).
+// Package load is gobench's load model: the load kinds that package patterns
+// registers (package registry) driven at a target rate by an open-loop
+// generator (or back to back by a closed-loop one), with a latency histogram
+// per run, the GC activity of the same interval read from runtime/metrics,
+// and the adaptive GOGC controller of the seed article (claim C7).
 //
-// It sits beside package bench in the pipeline: bench times batches of
+// It sits beside package bench at the start of the pipeline, measure (Go)
+// -> collect -> store -> analyse -> present: bench times batches of
 // operations, load times requests against a clock. cmd/libgobench exposes
-// it as the gb_call method "load"; Python stores, analyses and plots the
-// reply. Nothing here knows about cgo or Python.
+// it as the gb_call method "load"; Python collects, stores, analyses and
+// plots the reply. Nothing here knows about cgo or Python.
 package load
 
 import (

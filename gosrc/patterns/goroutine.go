@@ -1,6 +1,7 @@
 package patterns
 
 import (
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -116,4 +117,25 @@ func GoroutineClosureWrite(n int) error {
 	}
 	sinkChecksum.Add(acc)
 	return nil
+}
+
+const goroutineDoc = " One request: build a 56 B request, start a goroutine (via safe.Group) that handles it, wait (claim C12)."
+
+func init() {
+	registry.Register(registry.Scenario{
+		Family: "Goroutine", Variant: "closure",
+		Doc:  "The goroutine's closure captures the request and only reads it (the article's \"bad\" version)." + goroutineDoc,
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineClosure), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "Goroutine", Variant: "param",
+		Doc:  "The request is passed as an argument; the goroutine owns a copy (the article's \"good\" version)." + goroutineDoc,
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineParam), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "Goroutine", Variant: "closure-write",
+		Doc: "The closure writes its result into the captured request: captured by reference, moved to the heap." +
+			goroutineDoc,
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineClosureWrite), nil },
+	})
 }

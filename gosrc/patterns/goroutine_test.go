@@ -98,23 +98,3 @@ func TestGoroutineSameWork(t *testing.T) {
 		t.Fatal("closure-write did no work")
 	}
 }
-
-// BenchmarkGoroutine has the harness's names: Goroutine/closure, /param,
-// /closure-write.
-func BenchmarkGoroutine(b *testing.B) {
-	for _, v := range []struct {
-		name string
-		fn   func(int) error
-	}{
-		{"closure", GoroutineClosure},
-		{"param", GoroutineParam},
-		{"closure-write", GoroutineClosureWrite},
-	} {
-		b.Run(v.name, func(b *testing.B) {
-			b.ReportAllocs()
-			if err := v.fn(b.N); err != nil {
-				b.Fatal(err)
-			}
-		})
-	}
-}

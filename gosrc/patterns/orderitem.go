@@ -4,7 +4,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -168,5 +170,159 @@ func (p *OrderItemPool) RunParallel(n int) error {
 			p.pool.Put(it)
 		}
 		sinkChecksum.Add(acc)
+	})
+}
+
+// Per-request forms of the pattern, served by the load kinds registered
+// below: one call is one order of several items, the unit of work a request
+// handler of the seed article's trading system does. The batch functions
+// above time the allocation alone; these put it inside request-shaped work
+// so that latency under load can be measured.
+
+// MaxOrderItems bounds the items of one order; the items held during a
+// request live in a fixed array on the stack.
+const MaxOrderItems = 64
+
+// NewOrder creates one order of items OrderItems (clamped to
+// [1, MaxOrderItems]) with new(OrderItem): one 48-byte heap allocation per
+// item, each escaping as an item handed to an order book would. seq numbers
+// the order so that the field values vary. It returns a checksum of the
+// order so the work cannot be removed.
+func NewOrder(seq uint64, items int) uint64 {
+	items = min(max(items, 1), MaxOrderItems)
+	var acc uint64
+	base := int(seq % (1 << 40) * uint64(items))
+	for k := 0; k < items; k++ {
+		it := new(OrderItem)
+		it.fill(base + k)
+		acc += it.notional()
+		escapeItem(it)
+	}
+	return acc
+}
+
+// Order creates one order of items OrderItems taken from the pool: all the
+// order's items are held until the order is done, then cleared and returned,
+// as a handler returns its objects when the response is sent. Apart from
+// the pool traffic it does the same work as NewOrder. Safe for concurrent
+// use (the pool is shared, as a package-level pool is between handlers).
+func (p *OrderItemPool) Order(seq uint64, items int) uint64 {
+	items = min(max(items, 1), MaxOrderItems)
+	var held [MaxOrderItems]*OrderItem
+	var acc uint64
+	base := int(seq % (1 << 40) * uint64(items))
+	for k := 0; k < items; k++ {
+		it := p.pool.Get().(*OrderItem)
+		it.fill(base + k)
+		acc += it.notional()
+		escapeItem(it)
+		held[k] = it
+	}
+	for k := 0; k < items; k++ {
+		*held[k] = OrderItem{} // a recycled item must not leak the previous order
+		p.pool.Put(held[k])
+		held[k] = nil
+	}
+	return acc
+}
+
+// orderPoolInstance is the scenario Instance of an OrderItemPool, serial or
+// parallel; it reports how often the pool had to call New.
+type orderPoolInstance struct {
+	p        *OrderItemPool
+	parallel bool
+	lastNew  int64
+}
+
+func (o *orderPoolInstance) Run(n int) error {
+	if o.parallel {
+		return o.p.RunParallel(n)
+	}
+	o.p.Run(n)
+	return nil
+}
+
+func (o *orderPoolInstance) Close() error { return nil }
+
+func (o *orderPoolInstance) Report(n int, _ time.Duration, m *registry.Metrics) {
+	now := o.p.NewCalls()
+	news := float64(now-o.lastNew) / float64(n)
+	o.lastNew = now
+	m.Report("pool_new_per_op", news)
+	m.Report("pool_hit_rate", 1-news)
+}
+
+// orderPoolMetrics are the metrics of both pool scenarios.
+var orderPoolMetrics = []registry.Metric{
+	{Name: "pool_new_per_op", Unit: "new/op", Doc: "calls of the pool's New per item: items the pool could not hand out"},
+	{Name: "pool_hit_rate", Unit: "hits/get", Doc: "share of Gets served from the pool (1 - pool_new_per_op)"},
+}
+
+// orderItemsParam is the order size of the order load kinds.
+var orderItemsParam = registry.Param{
+	Name: "items", Default: 8, Min: 1, Max: MaxOrderItems, Unit: "items",
+	Doc: "OrderItems created per order (per request)",
+}
+
+// orderNewHandler serves each request with NewOrder.
+type orderNewHandler struct{ items int }
+
+func (o orderNewHandler) Serve(_ int, seq uint64) uint64 { return NewOrder(seq, o.items) }
+func (o orderNewHandler) Close() error                   { return nil }
+
+// orderPoolHandler serves each request from one pool shared by all workers,
+// as a package-level pool is shared by the handlers of a server.
+type orderPoolHandler struct {
+	p     *OrderItemPool
+	items int
+}
+
+func (o orderPoolHandler) Serve(_ int, seq uint64) uint64 { return o.p.Order(seq, o.items) }
+func (o orderPoolHandler) Close() error                   { return nil }
+
+func init() {
+	registry.Register(registry.Scenario{
+		Family: "OrderItem", Variant: "new",
+		Doc:  "new(OrderItem) per item (48 B, one heap allocation each), serial (claim C1).",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Batch(OrderItemNew), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "OrderItem", Variant: "pool",
+		Doc:     "sync.Pool of *OrderItem: Get, fill, use, clear, Put; serial (claim C1).",
+		Metrics: orderPoolMetrics,
+		Open: func(registry.Params) (registry.Instance, error) {
+			return &orderPoolInstance{p: NewOrderItemPool()}, nil
+		},
+	})
+	registry.Register(registry.Scenario{
+		Family: "OrderItemParallel", Variant: "new",
+		Doc:  "new(OrderItem) per item on GOMAXPROCS goroutines at once.",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(OrderItemNewParallel), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "OrderItemParallel", Variant: "pool",
+		Doc:     "One shared sync.Pool used from GOMAXPROCS goroutines at once.",
+		Metrics: orderPoolMetrics,
+		Open: func(registry.Params) (registry.Instance, error) {
+			return &orderPoolInstance{p: NewOrderItemPool(), parallel: true}, nil
+		},
+	})
+	registry.RegisterKind(registry.Kind{
+		Name:    "order-new",
+		Doc:     "One order of `items` OrderItems, each new(OrderItem) on the heap (claims C1, C2).",
+		Params:  []registry.Param{orderItemsParam},
+		Default: true, Sweep: true,
+		Open: func(p registry.Params, _ int) (registry.Handler, error) {
+			return orderNewHandler{items: int(p["items"])}, nil
+		},
+	})
+	registry.RegisterKind(registry.Kind{
+		Name:    "order-pool",
+		Doc:     "One order of `items` OrderItems taken from a shared sync.Pool and returned when the order is done (claims C1, C2).",
+		Params:  []registry.Param{orderItemsParam},
+		Default: true,
+		Open: func(p registry.Params, _ int) (registry.Handler, error) {
+			return orderPoolHandler{p: NewOrderItemPool(), items: int(p["items"])}, nil
+		},
 	})
 }

@@ -61,36 +61,52 @@ func TestOrderItemParallelDoesAllWork(t *testing.T) {
 	}
 }
 
-// BenchmarkOrderItem has the harness's names: OrderItem/new, OrderItem/pool.
-func BenchmarkOrderItem(b *testing.B) {
-	b.Run("new", func(b *testing.B) {
-		b.ReportAllocs()
-		OrderItemNew(b.N)
-	})
-	p := NewOrderItemPool() // warm across calibration runs, as in the harness
-	b.Run("pool", func(b *testing.B) {
-		b.ReportAllocs()
-		start := p.NewCalls()
-		p.Run(b.N)
-		b.ReportMetric(float64(p.NewCalls()-start)/float64(b.N), "news/op")
-	})
+func TestOrderAllocs(t *testing.T) {
+	skipUnderRace(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // a GC would empty the pool
+	p := NewOrderItemPool()
+	p.Order(0, MaxOrderItems) // warm: fill the pool
+	cases := []struct {
+		name  string
+		items int
+		fn    func(seq uint64, items int) uint64
+		want  float64
+	}{
+		{"new/8", 8, NewOrder, 8},
+		{"new/1", 1, NewOrder, 1},
+		{"new/clamped", 1000, NewOrder, MaxOrderItems},
+		{"pool/8", 8, p.Order, 0},
+		{"pool/64", 64, p.Order, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			seq := uint64(0)
+			if got := testing.AllocsPerRun(50, func() { seq++; c.fn(seq, c.items) }); got != c.want {
+				t.Fatalf("allocs per order of %d items = %v, want %v", c.items, got, c.want)
+			}
+		})
+	}
 }
 
-// BenchmarkOrderItemParallel: OrderItemParallel/new, OrderItemParallel/pool.
-func BenchmarkOrderItemParallel(b *testing.B) {
-	b.Run("new", func(b *testing.B) {
-		b.ReportAllocs()
-		if err := OrderItemNewParallel(b.N); err != nil {
-			b.Fatal(err)
-		}
-	})
+func TestOrderSameWork(t *testing.T) {
 	p := NewOrderItemPool()
-	b.Run("pool", func(b *testing.B) {
-		b.ReportAllocs()
-		start := p.NewCalls()
-		if err := p.RunParallel(b.N); err != nil {
-			b.Fatal(err)
+	for seq := uint64(0); seq < 100; seq++ {
+		if a, b := NewOrder(seq, 8), p.Order(seq, 8); a != b || a == 0 {
+			t.Fatalf("order %d: checksum new %d, pool %d: the two must do the same work", seq, a, b)
 		}
-		b.ReportMetric(float64(p.NewCalls()-start)/float64(b.N), "news/op")
-	})
+	}
+	it := p.pool.Get().(*OrderItem)
+	if *it != (OrderItem{}) {
+		t.Fatalf("pooled item not cleared: %+v", *it)
+	}
+}
+
+// With the GC off a serial pool allocates once: 1 New in 1000 Gets.
+func TestOrderItemPoolMetrics(t *testing.T) {
+	skipUnderRace(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	m := scenarioMetrics(t, "OrderItem/pool", nil, 1000)
+	if m["pool_new_per_op"] != 0.001 || m["pool_hit_rate"] != 0.999 {
+		t.Fatalf("metrics %v, want pool_new_per_op 0.001, pool_hit_rate 0.999", m)
+	}
 }

@@ -3,6 +3,8 @@ package patterns
 import (
 	"fmt"
 	"strconv"
+
+	"gobench/registry"
 )
 
 // A PaymentMethod is how a payment is paid, as in section 4.3 of the seed
@@ -109,4 +111,33 @@ func PaymentRouteConcrete(n int) {
 		acc += uint64(paymentGateway(key))
 	}
 	sinkChecksum.Add(acc)
+}
+
+func init() {
+	registry.Register(registry.Scenario{
+		Family: "PaymentRoute", Variant: "interface",
+		Doc: "Route key built by fmt.Sprintf(\"route:%v,amt:%.2f\") from a method passed as interface{} " +
+			"(boxed method, boxed amount, result string) (claim C11).",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Batch(PaymentRouteInterface), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "PaymentRoute", Variant: "concrete",
+		Doc:  "The same key appended from the concrete PaymentMethod with strconv into a stack buffer: no boxing, 0 B (claim C11).",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Batch(PaymentRouteConcrete), nil },
+	})
+	// The load kinds serve one payment per request, as a batch of one.
+	registry.RegisterKind(registry.Kind{
+		Name: "payment-interface",
+		Doc:  "Payment routing with the method passed as interface{} and fmt.Sprintf (claim C11).",
+		Open: func(registry.Params, int) (registry.Handler, error) {
+			return registry.ServeBatch(PaymentRouteInterface), nil
+		},
+	})
+	registry.RegisterKind(registry.Kind{
+		Name: "payment-concrete",
+		Doc:  "Payment routing with the concrete method type appending into a stack buffer (claim C11).",
+		Open: func(registry.Params, int) (registry.Handler, error) {
+			return registry.ServeBatch(PaymentRouteConcrete), nil
+		},
+	})
 }

@@ -56,15 +56,3 @@ func TestPaymentRouteSameWork(t *testing.T) {
 		t.Fatalf("interface routed to %d, concrete to %d", a, b)
 	}
 }
-
-// BenchmarkPaymentRoute has the harness's names: PaymentRoute/interface, /concrete.
-func BenchmarkPaymentRoute(b *testing.B) {
-	b.Run("interface", func(b *testing.B) {
-		b.ReportAllocs()
-		PaymentRouteInterface(b.N)
-	})
-	b.Run("concrete", func(b *testing.B) {
-		b.ReportAllocs()
-		PaymentRouteConcrete(b.N)
-	})
-}

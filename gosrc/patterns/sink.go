@@ -1,10 +1,15 @@
 // Package patterns holds the memory-optimisation patterns gobench measures.
 //
-// Each file is one pattern from the seed article. Each exports batch
-// functions that perform n operations; the harness (package bench) and the
-// file's own `go test` benchmarks call the very same functions, so the two
-// tools measure the same machine code. Nothing here knows about cgo, Python
-// or the measurement protocol.
+// It is where the pipeline starts, measure (Go) -> collect -> store ->
+// analyse -> present. Each file is one pattern from the seed article: it
+// exports batch functions that perform n operations, and its init function
+// registers (package registry) the scenarios that wrap them, with their
+// parameters, smoke parameters, metrics and gate tolerances, and the load
+// kinds that serve them as requests. The harness (package bench, reached
+// through cmd/libgobench) and go test's BenchmarkScenarios open the same
+// registered scenario and call the very same Instance.Run, so the two tools
+// measure the same machine code. Nothing here knows about cgo, Python or the
+// measurement protocol. docs/adding-a-pattern.md says how to add a pattern.
 package patterns
 
 import "sync/atomic"

@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 	"unsafe"
+
+	"gobench/registry"
 )
 
 // The Snapshot family measures section 2.4 of the seed article (claim C6):
@@ -556,4 +559,127 @@ func (s *Snapshot) Close() error {
 		return nil
 	}
 	return s.file.close()
+}
+
+// --- registration ----------------------------------------------------------------------------
+
+// persister is what Snapshot and SnapshotTick have in common.
+type persister interface {
+	Run(n int) error
+	Verify() error
+	Close() error
+}
+
+// snapshotInstance is the scenario Instance of a Snapshot or SnapshotTick:
+// it counts the page faults of its own Run calls (getrusage,
+// allocation-free), verifies the file after every round and reports
+// throughput and faults per op.
+type snapshotInstance struct {
+	p           persister
+	bytesPerOp  float64
+	durable     float64
+	minflt      int64 // faults during Run since the last Report
+	majflt      int64
+	ranSinceChk bool
+	err         error // a verification failure, returned by every later call
+}
+
+func (s *snapshotInstance) Run(n int) error {
+	if s.err != nil {
+		return s.err
+	}
+	min0, maj0 := PageFaults()
+	err := s.p.Run(n)
+	min1, maj1 := PageFaults()
+	s.minflt += min1 - min0
+	s.majflt += maj1 - maj0
+	s.ranSinceChk = true
+	return err
+}
+
+// Verify checks the persisted snapshot once per round.
+func (s *snapshotInstance) Verify() error {
+	if s.err == nil && s.ranSinceChk {
+		s.err = s.p.Verify()
+		s.ranSinceChk = false
+	}
+	return s.err
+}
+
+// Report reports nothing when the snapshot does not verify (the round then
+// fails for want of its metrics), so a corrupt snapshot never yields numbers
+// even if a caller skipped Verify.
+func (s *snapshotInstance) Report(n int, elapsed time.Duration, m *registry.Metrics) {
+	if s.Verify() != nil {
+		return
+	}
+	m.Report("mb_per_s", s.bytesPerOp*float64(n)/elapsed.Seconds()/1e6)
+	m.Report("minflt_per_op", float64(s.minflt)/float64(n))
+	m.Report("majflt_per_op", float64(s.majflt)/float64(n))
+	m.Report("durable", s.durable)
+	s.minflt, s.majflt = 0, 0
+}
+
+func (s *snapshotInstance) Close() error {
+	cerr := s.p.Close()
+	if s.err != nil {
+		return s.err
+	}
+	return cerr
+}
+
+// snapshotMetrics are the metrics of the Snapshot and SnapshotTick families.
+var snapshotMetrics = []registry.Metric{
+	{Name: "mb_per_s", Unit: "MB/s", Doc: "10^6 bytes persisted per second of the round"},
+	{Name: "minflt_per_op", Unit: "faults/op", Doc: "minor page faults during the operations (getrusage)"},
+	{Name: "majflt_per_op", Unit: "faults/op", Doc: "major page faults during the operations (getrusage)"},
+	{Name: "durable", Unit: "bool", Doc: "1 when an operation leaves the data on stable storage (fdatasync, msync MS_SYNC), else 0"},
+}
+
+// snapshotRecordsParam is the snapshot size parameter of both families.
+func snapshotRecordsParam(def int64) registry.Param {
+	return registry.Param{
+		Name: "records", Default: def, Min: 1, Max: SnapshotMaxRecords, Unit: "records",
+		Doc: fmt.Sprintf("instruments in the snapshot, %d bytes each (default %d: %d MiB; at most 1 GiB)",
+			SnapshotRecordBytes, def, def*SnapshotRecordBytes>>20),
+	}
+}
+
+// snapshotDefaultRecords is 3 MiB of records; snapshotSmokeRecords (94 KiB)
+// keeps a test round of fdatasyncs quick.
+const (
+	snapshotDefaultRecords = 65536
+	snapshotSmokeRecords   = 2000
+)
+
+func init() {
+	docs := map[SnapshotMode]string{
+		SnapshotWrite:          "Encode into a buffer and pwrite() it over the file: page cache only, not durable.",
+		SnapshotWriteFdatasync: "Encode into a buffer, pwrite() it, fdatasync: durable.",
+		SnapshotMmap: "Encode straight into a MAP_SHARED mapping, no sync: page cache only, not durable " +
+			"(the article's MS_ASYNC does nothing on Linux, so this is its variant).",
+		SnapshotMmapMsync: "Encode into the MAP_SHARED mapping, msync(MS_SYNC): durable.",
+		SnapshotMemcpy:    "Copy the encoded snapshot between two buffers in memory: the physical bound, no file.",
+	}
+	for _, mode := range SnapshotModes {
+		registry.Register(registry.Scenario{
+			Family: "Snapshot", Variant: string(mode),
+			Doc: docs[mode] + " One op persists one whole snapshot of fixed 48-byte records, " +
+				"read back and checksummed after every round (claim C6).",
+			Params:  []registry.Param{snapshotRecordsParam(snapshotDefaultRecords)},
+			Smoke:   registry.Params{"records": snapshotSmokeRecords},
+			Metrics: snapshotMetrics,
+			Open: func(p registry.Params) (registry.Instance, error) {
+				s, err := OpenSnapshot(SnapshotConfig{Records: int(p["records"]), Mode: mode})
+				if err != nil {
+					return nil, err
+				}
+				var durable float64
+				if mode.Durable() {
+					durable = 1
+				}
+				return &snapshotInstance{p: s, bytesPerOp: float64(s.Bytes()), durable: durable}, nil
+			},
+		})
+	}
 }

@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
+	"time"
 
-// snapshotTestRecords is the size the harness uses by default: 3 MiB.
-const snapshotTestRecords = 65536
+	"gobench/registry"
+)
 
 func plenty(string) (HostLimits, error) {
 	return HostLimits{MemAvailable: 1 << 40, DiskAvailable: 1 << 40}, nil
@@ -227,30 +227,78 @@ func TestPageFaultsCountsFirstTouch(t *testing.T) {
 	}
 }
 
-// BenchmarkSnapshot has the harness's names: Snapshot/write, /write-fdatasync,
-// /mmap, /mmap-msync, /memcpy, with the harness's default size (3 MiB).
-func BenchmarkSnapshot(b *testing.B) {
+// The durable metric says which variants fsync; throughput is positive.
+func TestSnapshotMetrics(t *testing.T) {
 	for _, mode := range SnapshotModes {
-		s, err := OpenSnapshot(SnapshotConfig{Records: snapshotTestRecords, Mode: mode})
+		m := scenarioMetrics(t, "Snapshot/"+string(mode), map[string]int64{"records": 100}, 4)
+		want := 0.0
+		if mode == SnapshotWriteFdatasync || mode == SnapshotMmapMsync {
+			want = 1
+		}
+		if m["durable"] != want || !(m["mb_per_s"] > 0) {
+			t.Errorf("%s: %v, want durable %v and a positive mb_per_s", mode, m, want)
+		}
+	}
+}
+
+func TestSnapshotScenarioParamBounds(t *testing.T) {
+	for _, name := range []string{"Snapshot/write", "SnapshotTick/mmap"} {
+		s, err := registry.Lookup(name)
 		if err != nil {
-			b.Fatal(err)
+			t.Fatal(err)
 		}
-		b.Run(string(mode), func(b *testing.B) {
-			b.SetBytes(int64(s.Bytes()))
-			min0, maj0 := PageFaults()
-			if err := s.Run(b.N); err != nil {
-				b.Fatal(err)
+		for _, bad := range []int64{0, -1, SnapshotMaxRecords + 1} {
+			if _, err := s.Resolve(map[string]int64{"records": bad}); err == nil {
+				t.Errorf("%s accepted records=%d", name, bad)
 			}
-			min1, maj1 := PageFaults()
-			b.StopTimer()
-			if err := s.Verify(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(min1-min0)/float64(b.N), "minflt/op")
-			b.ReportMetric(float64(maj1-maj0)/float64(b.N), "majflt/op")
-		})
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
 		}
+	}
+	s, err := registry.Lookup("SnapshotTick/pwrite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Resolve(map[string]int64{"records": 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open(p); err == nil || !strings.Contains(err.Error(), "records=10") {
+		t.Fatalf("changed=1000 > records=10 not rejected clearly: %v", err)
+	}
+}
+
+// A snapshot that does not read back as written fails verification, yields
+// no metrics, and keeps failing: every later Run and Close return the error.
+func TestSnapshotScenarioFailsAfterCorruption(t *testing.T) {
+	s, err := OpenSnapshot(SnapshotConfig{Dir: t.TempDir(), Records: 100, Mode: SnapshotWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &snapshotInstance{p: s, bytesPerOp: float64(s.Bytes())}
+	m := registry.NewMetrics(snapshotMetrics)
+	if err := inst.Run(3); err != nil || inst.Verify() != nil {
+		t.Fatalf("a good round failed: %v %v", err, inst.Verify())
+	}
+	if _, err := m.Collect(inst, 3, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Run(1); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(s.Path(), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteAt([]byte("garbage"), 100)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, err := range map[string]error{"Verify": inst.Verify(), "Run": inst.Run(1), "Close": inst.Close()} {
+		if err == nil || !strings.Contains(err.Error(), "corrupt") {
+			t.Errorf("%s after corruption: %v", what, err)
+		}
+	}
+	if vals, err := m.Collect(inst, 1, time.Millisecond); err == nil || vals != nil {
+		t.Errorf("a corrupt snapshot yielded metrics %v", vals)
 	}
 }

@@ -3,6 +3,8 @@ package patterns
 import (
 	"errors"
 	"fmt"
+
+	"gobench/registry"
 )
 
 // The SnapshotTick family is the incremental side of section 2.4: between
@@ -177,4 +179,34 @@ func (t *SnapshotTick) Close() error {
 	}
 	t.closed = true
 	return t.file.close()
+}
+
+func init() {
+	docs := map[TickMode]string{
+		TickPwrite: "pwrite() each changed 48-byte record at its offset.",
+		TickMmap:   "Store each changed record in place in a MAP_SHARED mapping of the file.",
+	}
+	for _, mode := range TickModes {
+		registry.Register(registry.Scenario{
+			Family: "SnapshotTick", Variant: string(mode),
+			Doc: docs[mode] + " One op applies a tick: `changed` records spread over an existing snapshot file " +
+				"are rewritten, not durable; read back and checksummed after every round.",
+			Params: []registry.Param{
+				snapshotRecordsParam(snapshotDefaultRecords),
+				{Name: "changed", Default: 1000, Min: 1, Max: SnapshotMaxRecords, Unit: "records",
+					Doc: "records one tick changes; at most `records`"},
+			},
+			Smoke:   registry.Params{"records": snapshotSmokeRecords, "changed": 100},
+			Metrics: snapshotMetrics,
+			Open: func(p registry.Params) (registry.Instance, error) {
+				t, err := OpenSnapshotTick(SnapshotTickConfig{
+					Records: int(p["records"]), Changed: int(p["changed"]), Mode: mode,
+				})
+				if err != nil {
+					return nil, err
+				}
+				return &snapshotInstance{p: t, bytesPerOp: float64(t.Changed() * SnapshotRecordBytes)}, nil
+			},
+		})
+	}
 }

@@ -118,31 +118,3 @@ func TestSnapshotTickOpenRejects(t *testing.T) {
 		})
 	}
 }
-
-// BenchmarkSnapshotTick has the harness's names: SnapshotTick/pwrite, /mmap,
-// with the harness's defaults (65536 records, 1000 changed per tick).
-func BenchmarkSnapshotTick(b *testing.B) {
-	for _, mode := range TickModes {
-		tk, err := OpenSnapshotTick(SnapshotTickConfig{Records: snapshotTestRecords, Changed: 1000, Mode: mode})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(string(mode), func(b *testing.B) {
-			b.SetBytes(int64(tk.Changed() * SnapshotRecordBytes))
-			min0, maj0 := PageFaults()
-			if err := tk.Run(b.N); err != nil {
-				b.Fatal(err)
-			}
-			min1, maj1 := PageFaults()
-			b.StopTimer()
-			if err := tk.Verify(); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(float64(min1-min0)/float64(b.N), "minflt/op")
-			b.ReportMetric(float64(maj1-maj0)/float64(b.N), "majflt/op")
-		})
-		if err := tk.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

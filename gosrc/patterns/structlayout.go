@@ -1,6 +1,11 @@
 package patterns
 
-import "unsafe"
+import (
+	"time"
+	"unsafe"
+
+	"gobench/registry"
+)
 
 // A TradeRequestPadded is the trade request of section 4.2 of the seed
 // article with its fields in declaration order as a programmer might write
@@ -99,4 +104,48 @@ func StructPacked(n int) {
 // first (see TradeContext).
 func HeapSizeClass(size int) int {
 	return cap(append([]byte(nil), make([]byte, size)...))
+}
+
+// layoutInstance runs one StructLayout batch function and reports the
+// struct's size and the size class the allocator serves it from.
+type layoutInstance struct {
+	run       func(n int)
+	sizeof    float64
+	sizeClass float64
+}
+
+func (l *layoutInstance) Run(n int) error { l.run(n); return nil }
+func (l *layoutInstance) Close() error    { return nil }
+
+func (l *layoutInstance) Report(_ int, _ time.Duration, m *registry.Metrics) {
+	m.Report("sizeof_bytes", l.sizeof)
+	m.Report("size_class_bytes", l.sizeClass)
+}
+
+func openLayout(run func(int), sizeof uintptr) *layoutInstance {
+	return &layoutInstance{run: run, sizeof: float64(sizeof), sizeClass: float64(HeapSizeClass(int(sizeof)))}
+}
+
+var layoutMetrics = []registry.Metric{
+	{Name: "sizeof_bytes", Unit: "B", Doc: "unsafe.Sizeof of the struct"},
+	{Name: "size_class_bytes", Unit: "B", Doc: "bytes the allocator charges for one such object (its size class)"},
+}
+
+func init() {
+	registry.Register(registry.Scenario{
+		Family: "StructLayout", Variant: "padded",
+		Doc:     "new(TradeRequestPadded) per op: fields in a padded order, 48 B (claim C10).",
+		Metrics: layoutMetrics,
+		Open: func(registry.Params) (registry.Instance, error) {
+			return openLayout(StructPadded, TradeRequestPaddedBytes), nil
+		},
+	})
+	registry.Register(registry.Scenario{
+		Family: "StructLayout", Variant: "packed",
+		Doc:     "new(TradeRequestPacked) per op: the same fields reordered, 40 B, still a 48 B size class on the heap (claim C10).",
+		Metrics: layoutMetrics,
+		Open: func(registry.Params) (registry.Instance, error) {
+			return openLayout(StructPacked, TradeRequestPackedBytes), nil
+		},
+	})
 }

@@ -73,16 +73,12 @@ func TestStructLayoutSameWork(t *testing.T) {
 	}
 }
 
-// BenchmarkStructLayout has the harness's names: StructLayout/padded, /packed.
-func BenchmarkStructLayout(b *testing.B) {
-	b.Run("padded", func(b *testing.B) {
-		b.ReportAllocs()
-		StructPadded(b.N)
-		b.ReportMetric(float64(TradeRequestPaddedBytes), "sizeof-B")
-	})
-	b.Run("packed", func(b *testing.B) {
-		b.ReportAllocs()
-		StructPacked(b.N)
-		b.ReportMetric(float64(TradeRequestPackedBytes), "sizeof-B")
-	})
+// The scenarios report the struct's size and its heap size class.
+func TestStructLayoutMetrics(t *testing.T) {
+	for name, want := range map[string][2]float64{"StructLayout/padded": {48, 48}, "StructLayout/packed": {40, 48}} {
+		m := scenarioMetrics(t, name, nil, 100)
+		if m["sizeof_bytes"] != want[0] || m["size_class_bytes"] != want[1] {
+			t.Errorf("%s: %v, want sizeof %v, size class %v", name, m, want[0], want[1])
+		}
+	}
 }

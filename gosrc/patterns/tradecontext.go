@@ -4,6 +4,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"gobench/registry"
 )
 
 // A TradeContext is the per-request state of the order gateway in section
@@ -274,4 +277,101 @@ func (s *TradeSlab) Run(n int) {
 		acc += c.work()
 	}
 	sinkChecksum.Add(acc)
+}
+
+// tradePoolInstance is the scenario Instance of a TradeContextPool; it
+// reports how many contexts the pool had to allocate per request.
+type tradePoolInstance struct {
+	p       *TradeContextPool
+	lastNew int64
+}
+
+func (t *tradePoolInstance) Run(n int) error { t.p.Run(n); return nil }
+func (t *tradePoolInstance) Close() error    { return nil }
+
+func (t *tradePoolInstance) Report(n int, _ time.Duration, m *registry.Metrics) {
+	now := t.p.NewCalls()
+	m.Report("pool_new_per_op", float64(now-t.lastNew)/float64(n))
+	t.lastNew = now
+}
+
+// tradeSlabInstance is the scenario Instance of a TradeSlab (one
+// connection); it reports how often the slab wrapped around per request
+// (1/512 in steady state).
+type tradeSlabInstance struct {
+	s          *TradeSlab
+	lastResets int64
+}
+
+func (t *tradeSlabInstance) Run(n int) error { t.s.Run(n); return nil }
+func (t *tradeSlabInstance) Close() error    { return nil }
+
+func (t *tradeSlabInstance) Report(n int, _ time.Duration, m *registry.Metrics) {
+	now := t.s.Resets()
+	m.Report("slab_resets_per_op", float64(now-t.lastResets)/float64(n))
+	t.lastResets = now
+}
+
+const tradeContextDoc = " One request: acquire a 2 KiB TradeContext, fill order fields, legs and a FIX message, checksum it, release (claims C3-C5)."
+
+func init() {
+	registry.Register(registry.Scenario{
+		Family: "TradeContext", Variant: "heap",
+		Doc:  "new(TradeContext) per request (2048 B, served from the 2304 B size class)." + tradeContextDoc,
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Batch(TradeContextNew), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "TradeContext", Variant: "pool",
+		Doc: "sync.Pool of *TradeContext: Get, use, reset, Put." + tradeContextDoc,
+		Metrics: []registry.Metric{
+			{Name: "pool_new_per_op", Unit: "new/op", Doc: "calls of the pool's New per request: contexts the pool could not hand out"},
+		},
+		Open: func(registry.Params) (registry.Instance, error) {
+			return &tradePoolInstance{p: NewTradeContextPool()}, nil
+		},
+	})
+	registry.Register(registry.Scenario{
+		Family: "TradeContext", Variant: "slab",
+		Doc: "The article's arena: a per-connection 1 MiB block of 512 contexts, reset (not freed) when exhausted." +
+			tradeContextDoc,
+		Metrics: []registry.Metric{
+			{Name: "slab_resets_per_op", Unit: "resets/op", Doc: "times the slab wrapped around per request (1/512 in steady state)"},
+		},
+		Open: func(registry.Params) (registry.Instance, error) {
+			return &tradeSlabInstance{s: NewTradeSlab()}, nil
+		},
+	})
+	// The load kinds serve one request as a batch of one: TradeContextNew(1)
+	// is exactly one request. Every request then carries the field values of
+	// the first request of a batch; the work does not depend on them. Each
+	// batch of one also adds to the package checksum (one atomic add), the
+	// same for every such kind.
+	registry.RegisterKind(registry.Kind{
+		Name:    "tradecontext-heap",
+		Doc:     "One 2 KiB TradeContext per request with new (2304 B size class) (claims C3-C5, baseline).",
+		Default: true,
+		Open: func(registry.Params, int) (registry.Handler, error) {
+			return registry.ServeBatch(TradeContextNew), nil
+		},
+	})
+	registry.RegisterKind(registry.Kind{
+		Name: "tradecontext-pool",
+		Doc:  "One TradeContext per request from a sync.Pool shared by all workers (claims C3-C5).",
+		Open: func(registry.Params, int) (registry.Handler, error) {
+			return registry.ServeBatch(NewTradeContextPool().Run), nil
+		},
+	})
+	registry.RegisterKind(registry.Kind{
+		Name: "tradecontext-slab",
+		Doc: "The article's per-connection arena: each worker (connection) owns a 1 MiB slab of 512 " +
+			"TradeContexts, reset not freed when exhausted (claims C3-C5).",
+		Default: true,
+		Open: func(_ registry.Params, workers int) (registry.Handler, error) {
+			run := make([]func(int), workers)
+			for w := range run {
+				run[w] = NewTradeSlab().Run
+			}
+			return registry.PerWorker{Run: run}, nil
+		},
+	})
 }

@@ -4,16 +4,6 @@ package patterns
 
 import "testing"
 
-func init() {
-	tradeArenaBench = func(b *testing.B) {
-		b.ReportAllocs()
-		a := NewTradeArena()
-		defer a.Close()
-		a.Run(b.N)
-		b.ReportMetric(float64(a.Frees())/float64(b.N), "frees/op")
-	}
-}
-
 func TestTradeArenaFreesAndDoesSameWork(t *testing.T) {
 	const n = 1500
 	before := sinkChecksum.Load()

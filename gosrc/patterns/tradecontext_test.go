@@ -138,32 +138,15 @@ func TestTradeContextPoolClears(t *testing.T) {
 	}
 }
 
-// tradeArenaBench is set by tradecontext_arena_test.go in builds with
-// GOEXPERIMENT=arenas, so that TradeContext/arena sits next to its siblings.
-var tradeArenaBench func(b *testing.B)
-
-// BenchmarkTradeContext has the harness's names: TradeContext/heap, /pool,
-// /slab and, with GOEXPERIMENT=arenas, /arena.
-func BenchmarkTradeContext(b *testing.B) {
-	b.Run("heap", func(b *testing.B) {
-		b.ReportAllocs()
-		TradeContextNew(b.N)
-	})
-	p := NewTradeContextPool() // warm across calibration runs, as in the harness
-	b.Run("pool", func(b *testing.B) {
-		b.ReportAllocs()
-		start := p.NewCalls()
-		p.Run(b.N)
-		b.ReportMetric(float64(p.NewCalls()-start)/float64(b.N), "news/op")
-	})
-	s := NewTradeSlab()
-	b.Run("slab", func(b *testing.B) {
-		b.ReportAllocs()
-		start := s.Resets()
-		s.Run(b.N)
-		b.ReportMetric(float64(s.Resets()-start)/float64(b.N), "resets/op")
-	})
-	if tradeArenaBench != nil {
-		b.Run("arena", tradeArenaBench)
+// A fresh slab wraps at requests 512, 1024 and 1536 of 2048; a pool with
+// the GC off allocates once.
+func TestTradeContextMetrics(t *testing.T) {
+	if got := scenarioMetrics(t, "TradeContext/slab", nil, 2048)["slab_resets_per_op"]; got != 3.0/2048 {
+		t.Errorf("slab_resets_per_op = %v, want 3/2048", got)
+	}
+	skipUnderRace(t)
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	if got := scenarioMetrics(t, "TradeContext/pool", nil, 1000)["pool_new_per_op"]; got != 1.0/1000 {
+		t.Errorf("pool_new_per_op = %v, want 1/1000", got)
 	}
 }

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
-	"gobench/bench"
 	"gobench/load"
+	"gobench/registry"
 )
 
 // The "load" method runs the load generator of package load once and
@@ -20,28 +19,6 @@ import (
 
 func init() {
 	methods["load"] = func(req []byte) (any, error) { return runLoad(req) }
-	methods["load_kinds"] = func([]byte) (any, error) { return loadKinds(), nil }
-}
-
-// loadKindInfo describes one request kind for the caller.
-type loadKindInfo struct {
-	Name     string        `json:"name"`
-	Doc      string        `json:"doc"`
-	Params   []bench.Param `json:"params"`
-	Requires string        `json:"requires,omitempty"`
-}
-
-// loadKinds lists the request kinds this library serves, with their
-// parameters, so that Python can validate a load request before sending it.
-func loadKinds() []loadKindInfo {
-	out := []loadKindInfo{}
-	for _, k := range load.Kinds() {
-		if strings.HasPrefix(k.Name, "test-") {
-			continue
-		}
-		out = append(out, loadKindInfo{Name: k.Name, Doc: k.Doc, Params: k.Params, Requires: k.Requires})
-	}
-	return out
 }
 
 // loadMu serialises load runs: a run sets process-wide knobs (GOGC, the
@@ -70,18 +47,18 @@ type loadRequest struct {
 
 // loadConfigEcho is the effective configuration, echoed in the reply.
 type loadConfigEcho struct {
-	Kind         string       `json:"kind"`
-	Mode         load.Mode    `json:"mode"`
-	Rate         float64      `json:"rate"`
-	DurationMs   float64      `json:"duration_ms"`
-	WarmupMs     float64      `json:"warmup_ms"`
-	Workers      int          `json:"workers"`
-	GraceMs      float64      `json:"grace_ms"`
-	Params       bench.Params `json:"params"`
-	Controller   ctlEcho      `json:"controller"`
-	GCPercent    *int64       `json:"gc_percent"`
-	MemoryLimit  *int64       `json:"memory_limit"`
-	HeapSampleMs float64      `json:"heap_sample_ms"`
+	Kind         string          `json:"kind"`
+	Mode         load.Mode       `json:"mode"`
+	Rate         float64         `json:"rate"`
+	DurationMs   float64         `json:"duration_ms"`
+	WarmupMs     float64         `json:"warmup_ms"`
+	Workers      int             `json:"workers"`
+	GraceMs      float64         `json:"grace_ms"`
+	Params       registry.Params `json:"params"`
+	Controller   ctlEcho         `json:"controller"`
+	GCPercent    *int64          `json:"gc_percent"`
+	MemoryLimit  *int64          `json:"memory_limit"`
+	HeapSampleMs float64         `json:"heap_sample_ms"`
 }
 
 type ctlEcho struct {
@@ -119,7 +96,7 @@ func loadConfig(req *loadRequest) (load.Config, error) {
 		HeapSampleEvery: ms(req.HeapSampleMs),
 	}
 	if req.Kind == "" {
-		return cfg, fmt.Errorf("load: kind is required; known: %v", load.KindNames())
+		return cfg, fmt.Errorf("load: kind is required; known: %v", registry.KindNames())
 	}
 	if req.Rate != nil {
 		cfg.Rate = *req.Rate
@@ -142,7 +119,7 @@ func loadConfig(req *loadRequest) (load.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("load: %w", err)
 	}
-	if _, err := load.LookupKind(cfg.Kind); err != nil {
+	if _, err := registry.LookupKind(cfg.Kind); err != nil {
 		return cfg, fmt.Errorf("load: %w", err)
 	}
 	return cfg, nil
@@ -159,7 +136,7 @@ func runLoad(raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	kind, _ := load.LookupKind(cfg.Kind)
+	kind, _ := registry.LookupKind(cfg.Kind)
 	params, err := kind.Resolve(cfg.Params)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)

@@ -1,8 +1,13 @@
 // Command libgobench is the export layer of gobench, built with
-// -buildmode=c-shared. It only translates between C and Go: every function
-// here checks its arguments, calls package bench, copies results into
+// -buildmode=c-shared: the end of the measuring (Go) stage of the pipeline,
+// measure (Go) -> collect -> store -> analyse -> present, where Python's
+// collect takes over. It only translates between C and Go: every function
+// here checks its arguments, opens scenarios from package registry (filled
+// by package patterns, imported for its registrations), runs rounds with
+// package bench and load runs with package load, copies results into
 // caller-owned memory and turns errors and panics into a gb_status. The
-// contract is gobench.h.
+// contract is gobench.h; the JSON of gb_call "info" is described in
+// dispatch.go.
 package main
 
 /*
@@ -21,6 +26,8 @@ import (
 	"unsafe"
 
 	"gobench/bench"
+	_ "gobench/patterns" // registers every scenario and load kind
+	"gobench/registry"
 	"gobench/safe"
 )
 
@@ -39,9 +46,10 @@ var (
 )
 
 type openInst struct {
-	mu   sync.Mutex // an Instance is used by one goroutine at a time
-	name string
-	inst bench.Instance
+	mu    sync.Mutex // an Instance is used by one goroutine at a time
+	name  string
+	inst  registry.Instance
+	extra *registry.Metrics // collects the scenario's metrics after each round
 }
 
 func setErr(msg string) {
@@ -129,7 +137,7 @@ func gb_open(name, paramsJSON *C.char, handle *C.int64_t) (rc C.int) {
 	if name == nil || handle == nil {
 		return status(errors.New("gb_open: name and handle must not be NULL"))
 	}
-	s, err := bench.Lookup(C.GoString(name))
+	s, err := registry.Lookup(C.GoString(name))
 	if err != nil {
 		return status(err)
 	}
@@ -143,7 +151,7 @@ func gb_open(name, paramsJSON *C.char, handle *C.int64_t) (rc C.int) {
 	if err != nil {
 		return status(err)
 	}
-	var inst bench.Instance
+	var inst registry.Instance
 	err = func() (err error) {
 		defer safe.Recover(&err)
 		inst, err = s.Open(p)
@@ -155,7 +163,7 @@ func gb_open(name, paramsJSON *C.char, handle *C.int64_t) (rc C.int) {
 	instMu.Lock()
 	nextID++
 	id := nextID
-	insts[id] = &openInst{name: s.Name(), inst: inst}
+	insts[id] = &openInst{name: s.Name(), inst: inst, extra: registry.NewMetrics(s.Metrics)}
 	instMu.Unlock()
 	*handle = C.int64_t(id)
 	return C.GB_OK
@@ -194,7 +202,7 @@ func gb_run(h C.int64_t, n C.int64_t, out *C.gb_result) (rc C.int) {
 	var res bench.Result
 	err = func() (err error) {
 		defer safe.Recover(&err)
-		res, err = bench.RunRound(oi.inst, int(n), rd)
+		res, err = bench.RunRound(oi.inst, int(n), rd, oi.extra)
 		return err
 	}()
 	if err != nil {
@@ -214,13 +222,9 @@ func gb_run(h C.int64_t, n C.int64_t, out *C.gb_result) (rc C.int) {
 	out.cpu_sys_ns = C.int64_t(res.CPUSysNs)
 	out.minflt = C.int64_t(res.MinFlt)
 	out.majflt = C.int64_t(res.MajFlt)
-	k := len(res.Extra)
-	if k > bench.MaxExtra {
-		k = bench.MaxExtra
-	}
-	out.n_extra = C.int32_t(k)
-	for i := 0; i < k; i++ {
-		out.extra[i] = C.double(res.Extra[i])
+	out.n_extra = C.int32_t(len(res.Extra)) // at most registry.MaxMetrics, checked by Register
+	for i, v := range res.Extra {
+		out.extra[i] = C.double(v)
 	}
 	return C.GB_OK
 }
