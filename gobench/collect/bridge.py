@@ -122,7 +122,8 @@ class Library:
         h = self.ffi.new("int64_t*")
         self._check(self.lib.gb_open(name.encode(), json.dumps(params or {}).encode(), h), f"open {name}")
         if name not in self._extras:
-            self._extras = {s["family"] + "/" + s["variant"]: s["extra"] for s in self.info()["scenarios"]}
+            self._extras = {s["family"] + "/" + s["variant"]: [m["name"] for m in s["metrics"]]
+                            for s in self.info()["scenarios"]}
         return Scenario(self, name, int(h[0]), self._extras.get(name, []))
 
     def noop(self) -> None:
@@ -167,8 +168,10 @@ class Scenario:
         out = self._out
         self.lib._check(self.lib.lib.gb_run(self.handle, n, out), f"run {self.name}")
         vals = {f: getattr(out, f) for f in ROUND_FIELDS}
-        extra = {self.extra_names[i] if i < len(self.extra_names) else f"extra{i}": float(out.extra[i])
-                 for i in range(out.n_extra)}
+        if out.n_extra != len(self.extra_names):  # Go fills extra[] in the order the scenario declared
+            raise GoBenchError(GB_ERROR, f"{self.name} reported {out.n_extra} metrics, declared "
+                                         f"{len(self.extra_names)}: {self.extra_names}", f"run {self.name}")
+        extra = {name: float(out.extra[i]) for i, name in enumerate(self.extra_names)}
         return Round(**vals, extra=extra)
 
     def close(self) -> None:

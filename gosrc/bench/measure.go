@@ -92,7 +92,6 @@ func RunRound(inst registry.Instance, n int, rd *Reader, extra *registry.Metrics
 		elapsed  time.Duration
 		ru0, ru1 syscall.Rusage
 	)
-	rd.ReadInto(m) // size the buffers now, outside the counted region
 	go func() {
 		defer func() { rd.done <- struct{}{} }() // buffered: never blocks
 		defer safe.Recover(&err)

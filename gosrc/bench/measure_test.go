@@ -3,6 +3,7 @@ package bench
 import (
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,53 +35,68 @@ func open(t *testing.T, name string) (registry.Instance, *registry.Metrics) {
 	return inst, registry.NewMetrics(s.Metrics)
 }
 
-// The protocol's own reads must add nothing to a round's counts; what a
-// scenario allocates is counted to within runtime noise (the GC itself and a
-// sync.Pool re-creating its per-P array after a cycle allocate a few objects).
+// The protocol's own reads must add nothing to a round's counts, and what a
+// scenario allocates is counted exactly. The runtime's background goroutines
+// allocate now and then, inside a round too (seen: the scavenger growing its
+// P's timer heap, 1 object of 16 or 32 B; a mark worker's sudog), and only
+// ever add: so each case takes the smallest count of several rounds, which
+// shows any allocation the harness or the scenario makes in every round.
+// Seen once in 20 runs: one more 32-byte runtime object in every round of
+// a process, hence a slack of two objects for the scenarios (a per-op
+// allocation would add 20,000).
 func TestRoundCountsAllocations(t *testing.T) {
 	skipUnderRace(t)
-	rd := NewReader()
 	newInst, newM := open(t, "OrderItem/new")
 	poolInst, poolM := open(t, "OrderItem/pool")
 	cases := []struct {
-		name       string
-		inst       registry.Instance
-		m          *registry.Metrics
-		objsPerOp  float64
-		bytesPerOp float64
-		exact      bool
+		name           string
+		inst           registry.Instance
+		m              *registry.Metrics
+		objects, bytes uint64 // per round of n
 	}{
-		{"nothing", registry.Batch(func(int) {}), registry.NewMetrics(nil), 0, 0, true},
-		{"new", newInst, newM, 1, 48, false},
-		{"pool", poolInst, poolM, 0, 0, false},
+		{"nothing", registry.Batch(func(int) {}), registry.NewMetrics(nil), 0, 0},
+		{"new", newInst, newM, n20k, 48 * n20k},
+		// The round's runtime.GC() moves the pool's items to its victim
+		// cache and drops its per-P array; the first Put re-makes the array
+		// (one 128-byte poolLocal per P) and re-registers the pool in
+		// allPools (one 8-byte slice): 2 objects per round, whatever n.
+		{"pool", poolInst, poolM, 2, 128*uint64(runtime.GOMAXPROCS(0)) + 8},
 	}
-	const n = 20000
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for i := 0; i < 3; i++ { // the first rounds of a process see one-off runtime allocations
-				if _, err := RunRound(c.inst, 10, rd, c.m); err != nil {
+			rd := NewReader() // fresh: its first round must count nothing of its own
+			if c.name != "nothing" {
+				if _, err := RunRound(c.inst, 10, rd, c.m); err != nil { // the pool fills its per-P slots
 					t.Fatal(err)
 				}
 			}
-			for i := 0; i < 3; i++ {
-				res, err := RunRound(c.inst, n, rd, c.m)
+			minObjects, minBytes := uint64(math.MaxUint64), uint64(math.MaxUint64)
+			for i := 0; i < 5; i++ {
+				res, err := RunRound(c.inst, n20k, rd, c.m)
 				if err != nil {
 					t.Fatal(err)
 				}
-				objs, bytes := float64(res.AllocObjects)/n, float64(res.AllocBytes)/n
-				if c.exact && (res.AllocObjects != 0 || res.AllocBytes != 0) {
-					t.Fatalf("round %d: harness itself allocated %d objects, %d bytes", i, res.AllocObjects, res.AllocBytes)
-				}
-				if math.Abs(objs-c.objsPerOp) > 1e-3 || math.Abs(bytes-c.bytesPerOp) > 0.05 {
-					t.Fatalf("round %d: %.5f allocs/op, %.4f B/op; want %v, %v", i, objs, bytes, c.objsPerOp, c.bytesPerOp)
-				}
-				if res.ElapsedNs <= 0 || res.N != n {
+				if res.ElapsedNs <= 0 || res.N != n20k {
 					t.Fatalf("round %d: bad timing %+v", i, res)
 				}
+				minObjects, minBytes = min(minObjects, res.AllocObjects), min(minBytes, res.AllocBytes)
+			}
+			// "nothing" must count exactly nothing; a scenario's count may
+			// also hold a runtime object or two that came every round.
+			slackObjects, slackBytes := uint64(2), uint64(128)
+			if c.name == "nothing" {
+				slackObjects, slackBytes = 0, 0
+			}
+			if minObjects < c.objects || minObjects > c.objects+slackObjects ||
+				minBytes < c.bytes || minBytes > c.bytes+slackBytes {
+				t.Fatalf("fewest of 5 rounds of %d ops: %d objects, %d bytes; want %d, %d",
+					n20k, minObjects, minBytes, c.objects, c.bytes)
 			}
 		})
 	}
 }
+
+const n20k = 20000
 
 func TestRunRoundRejectsBadN(t *testing.T) {
 	if _, err := RunRound(registry.Batch(func(int) {}), 0, NewReader(), registry.NewMetrics(nil)); err == nil {
