@@ -70,10 +70,18 @@ def _find_go() -> tuple[str, str]:
 
 
 def _find_cc() -> str:
-    cc = os.environ.get("CC") or "gcc"
-    path = shutil.which(cc) or shutil.which("cc")
+    """_find_cc returns the C compiler: $CC when it is set (and then it must exist), else gcc or cc."""
+    cc = os.environ.get("CC", "").strip()
+    if cc:
+        # CC may carry flags ("gcc -m64"); the first word is the compiler.
+        path = shutil.which(cc.split()[0])
+        if not path:
+            raise ToolchainError(f"CC={cc!r} is set but {cc.split()[0]!r} is not an executable on PATH; "
+                                 f"fix or unset CC. {HOW_TO_GET_CC}")
+        return path
+    path = shutil.which("gcc") or shutil.which("cc")
     if not path:
-        raise ToolchainError(f"No C compiler found ({cc!r} is not on PATH). {HOW_TO_GET_CC}")
+        raise ToolchainError(f"No C compiler found (neither gcc nor cc is on PATH). {HOW_TO_GET_CC}")
     return path
 
 
