@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-OPS = ("open", "calibrate", "round", "ffi", "load", "close")
-
 REPLY_TIMEOUT_S = 120.0  # one reply; a round is round_ms long, a regressed one a few times that
 CLOSE = {"op": "close"}
 
