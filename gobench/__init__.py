@@ -2,12 +2,13 @@
 
 Data flows one way through the package:
 
-    measure (Go, gosrc/)  ->  collect (worker.py, protocol.py, bridge.py)
-    ->  store (store.py)  ->  analyse (stats.py)  ->  present (present.py)
+    measure (Go, gosrc/)  ->  collect (collect/)  ->  store (store/)
+    ->  analyse (analyse/)  ->  present (present/)
 
-The Go code is built as a c-shared library (build.py) and driven through a
+The Go code is built as a c-shared library (build/) and driven through a
 cffi API-mode extension; each library runs in its own worker process
-(orchestrate.py) because a Go runtime cannot be unloaded or duplicated.
+(collect/worker.py, started by collect/spawn.py) because a Go runtime cannot
+be unloaded or duplicated. commands/ wires the stages, one module per task.
 """
 
 __version__ = "0.1.0"

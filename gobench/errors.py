@@ -37,11 +37,12 @@ class GoBenchError(RuntimeError):
 
 
 class WorkerCrash(RuntimeError):
-    """WorkerCrash means a worker process died or stopped answering; ``side`` says which worker."""
+    """WorkerCrash means a worker process died or stopped answering (``timed_out``); ``side`` says which worker."""
 
-    def __init__(self, side: str, msg: str):
+    def __init__(self, side: str, msg: str, timed_out: bool = False):
         super().__init__(f"{side} worker {msg}")
         self.side = side
+        self.timed_out = timed_out
 
 
 class GateError(RuntimeError):

@@ -11,3 +11,7 @@ from __future__ import annotations
 # FFI_NAME is the pseudo-benchmark that times one FFI crossing; every other
 # benchmark's FFI share is computed from it.
 FFI_NAME = "FFI/noop"
+
+# The two tools of a crosscheck repeat, as its samples name them (collect
+# takes the samples, analyse pairs them up).
+HARNESS, GOTEST = "harness", "go test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gobench.collect import orchestrate
+from gobench.collect import plan
 from gobench.errors import GoBenchError
 
 N = 200_000
@@ -82,7 +82,7 @@ def test_bad_round_size_is_rejected_before_go(lib, n):
 def test_unknown_parameter_rejected_in_python_and_in_go(lib):
     scn = next(s for s in lib.info()["scenarios"] if s["family"] == "OrderItem" and s["variant"] == "new")
     with pytest.raises(ValueError, match="unknown parameter 'size'; allowed: none"):
-        orchestrate.validate_params(scn, {"size": 3})
+        plan.validate_params(scn, {"size": 3})
     with pytest.raises(GoBenchError, match="unknown parameter"):
         lib.open("OrderItem/new", {"size": 3})
 

@@ -6,18 +6,54 @@ import io
 
 import pytest
 
+from gobench.analyse import crosscheck as analysis
 from gobench.collect import crosscheck
+from gobench.commands import crosscheck as command
+from gobench.present import crosscheck as present
 
 
 def test_crosscheck_pairs_both_tools_on_the_same_functions():
-    pairs = crosscheck.crosscheck(["OrderItem"], repeats=2, benchtime_ms=20, builds=("default",), out=io.StringIO())
+    seen = []
+    repeats, outcomes = crosscheck.crosscheck(["OrderItem"], repeats=2, benchtime_ms=20, builds=("default",),
+                                              out=io.StringIO(), on_repeat=seen.append)
+    assert seen == repeats
+    assert [o["status"] for o in outcomes] == ["ok", "ok"]
+    assert [(r.name, r.index, r.order) for r in repeats] == [
+        ("OrderItem/new", 0, "HGGH"), ("OrderItem/pool", 0, "HGGH"),
+        ("OrderItem/new", 1, "GHHG"), ("OrderItem/pool", 1, "GHHG")]
+    pairs = analysis.pairs(repeats)
     assert set(pairs) == {"OrderItem/new", "OrderItem/pool"}
     for p in pairs.values():
         assert len(p.harness_ns) == len(p.gotest_ns) == 2 and len(p.ratios()) == 2
     new = pairs["OrderItem/new"]
     assert new.harness_allocs == pytest.approx([1.0, 1.0], abs=1e-3) and new.gotest_allocs == [1.0, 1.0]
     assert new.harness_bytes == pytest.approx([48.0, 48.0], abs=0.05) and new.gotest_bytes == [48.0, 48.0]
-    assert "ratio median" in crosscheck.table(pairs)
+    assert "ratio median" in present.table(pairs)
+
+
+def test_pairs_average_each_tools_two_samples_per_repeat():
+    h, g = analysis.HARNESS, analysis.GOTEST
+    rep = crosscheck.Repeat("F", "F/a", 0, 1, [(h, (10.0, 1.0, 8.0)), (g, (20.0, 1.0, 8.0)), (g, (22.0, 1.0, 8.0)),
+                                               (h, (12.0, 1.0, 8.0))])
+    p = analysis.pairs([rep])["F/a"]
+    assert p.harness_ns == [11.0] and p.gotest_ns == [21.0] and p.ratios() == [11.0 / 21.0]
+    assert not p.agrees()
+    assert present.repeat_line(rep, p) == "[F] repeat 1/1 F/a HGGH: 10 20 22 12 ns/op, ratio 0.524"
+
+
+@pytest.mark.parametrize("scenario,pattern", [
+    ({"family": "OrderItem", "variant": "new"}, "^BenchmarkOrderItem$/^new$"),
+    ({"family": "Snapshot", "variant": "mmap+x"}, r"^BenchmarkSnapshot$/^mmap\+x$"),
+    ({"family": "OrderItem", "variant": "new", "benchmark": "^BenchmarkOrderItems$/^new$"}, "^BenchmarkOrderItems$/^new$"),
+])
+def test_gotest_benchmark_pattern(scenario, pattern):
+    assert crosscheck.gotest_bench_pattern(scenario) == pattern
+
+
+def test_crosscheck_command_bad_input_is_exit_2():
+    err = io.StringIO()
+    assert command.main(["OrderItem"], 0, 20, out=io.StringIO(), err=err) == 2
+    assert "repeats must be" in err.getvalue()
 
 
 @pytest.mark.parametrize("kw,msg", [({"repeats": 0}, "repeats must be"), ({"benchtime_ms": 1}, "benchtime_ms must be")])

@@ -1,4 +1,4 @@
-"""Tests of the performance gate (gobench/gate.py, abrun.py, lockstep.py, gatereport.py).
+"""Tests of the performance gate (analyse/gate.py, collect/gate_sessions.py, collect/scheduler.py, gatereport.py).
 
 Decision logic is tested on synthetic samples (fast, deterministic). The
 ``slow`` tests run the real thing on quick settings: the same library against
@@ -332,12 +332,12 @@ def test_baseline_then_check_end_to_end(tmp_path):
 @pytest.mark.slow
 def test_lockstep_contains_panics_and_fatal_errors(built_default):
     """A panic is an error reply; a fatal error kills one worker, and the parent keeps going."""
-    from gobench.collect import lockstep
+    from gobench.collect import scheduler
     from gobench.collect.protocol import Settings
 
     specs = [("Fault/panic", {}), ("OrderItem/new", {}), ("Fault/fatal", {})]
     st = Settings(round_ms=2.0, rounds=3, ffi_calls=1_000, max_calibration_s=5.0)
-    res = lockstep.run_pair(specs, built_default.dir, built_default.dir, st)
+    res = scheduler.run_pair(specs, built_default.dir, built_default.dir, st)
     assert "fatal" not in res
     assert res["base"]["Fault/panic"]["status"] == "error" and "panic" in res["base"]["Fault/panic"]["error"]
     assert res["base"]["Fault/fatal"]["status"] == "crashed"

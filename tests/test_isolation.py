@@ -10,61 +10,68 @@ import time
 
 import pytest
 
-from gobench.collect import orchestrate
+from gobench.collect import plan, scheduler
 from gobench.collect.protocol import Settings
 
 QUICK = Settings(round_ms=2.0, rounds=3, ffi_calls=2000, max_calibration_s=5.0)
 
 
-def test_fatal_error_loses_no_other_result(built_default):
-    job = orchestrate.Job("default", "mixed", [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {})])
-    outcomes, info = orchestrate.run_job(job, QUICK, built_default.dir)
+def test_rotate_family_one_process_per_scenario(built_default):
+    """A fatal error kills one worker: its scenario is crashed with the cause from its stderr, a panic is an
+    error, and the other scenarios of the family finish every round."""
+    specs = [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {}), ("Fault/panic-goroutine", {})]
+    outcomes, info = scheduler.run_rotate(specs, built_default.dir, QUICK)
     by = {o["name"]: o for o in outcomes}
+    assert [o["name"] for o in outcomes] == [name for name, _ in specs]
     assert by["Fault/fatal"]["status"] == "crashed"
-    assert "while running Fault/fatal" in by["Fault/fatal"]["error"]
+    assert "Fault/fatal worker died" in by["Fault/fatal"]["error"]
     assert "fatal error: stack overflow" in by["Fault/fatal"]["error"]  # from the worker's stderr
-    for name in ("OrderItem/new", "OrderItem/pool"):
+    assert by["Fault/panic-goroutine"]["status"] == "error"
+    assert "gobench test panic in goroutine" in by["Fault/panic-goroutine"]["error"]
+    for name in ("OrderItem/new", "OrderItem/pool"):  # the survivors finish every round
         assert by[name]["status"] == "ok", by[name]
-        assert len(by[name]["rounds"]) == QUICK.rounds
+        assert len(by[name]["rounds"]) == QUICK.rounds and by[name]["n"] == by[name]["rounds"][0]["n"]
+        assert by[name]["calibration"][-1][0] == by[name]["n"]
+        assert "pair" not in by[name]["rounds"][0]
     assert info["go_version"].startswith("go1.27")
 
 
-def test_panic_is_an_error_not_a_crash(built_default):
-    job = orchestrate.Job("default", "mixed", [("Fault/panic-goroutine", {}), ("OrderItem/new", {})])
-    outcomes, _ = orchestrate.run_job(job, QUICK, built_default.dir)
-    by = {o["name"]: o for o in outcomes}
-    assert by["Fault/panic-goroutine"]["status"] == "error"
-    assert "gobench test panic in goroutine" in by["Fault/panic-goroutine"]["error"]
-    assert by["OrderItem/new"]["status"] == "ok" and len(by["OrderItem/new"]["rounds"]) == QUICK.rounds
+def test_unknown_scenario_is_an_error_of_its_own(built_default):
+    outcomes, _ = scheduler.run_rotate([("Nope/x", {}), ("OrderItem/new", {})], built_default.dir, QUICK)
+    assert outcomes[0]["status"] == "error" and "unknown scenario" in outcomes[0]["error"]
+    assert outcomes[1]["status"] == "ok" and len(outcomes[1]["rounds"]) == QUICK.rounds
 
 
-def test_worker_env_reaches_go(built_default):
-    job = orchestrate.Job("default", "OrderItem", [("OrderItem/new", {})], env={"GOGC": "37", "GOMAXPROCS": "1"})
-    _, info = orchestrate.run_job(job, QUICK, built_default.dir)
+def test_worker_env_and_knobs_reach_go(built_default):
+    _, info = scheduler.run_rotate([("OrderItem/new", {})], built_default.dir, QUICK,
+                                   env={"GOGC": "37", "GOMAXPROCS": "1"})
     assert info["gc_percent"] == 37 and info["gomaxprocs"] == 1
+    _, info = scheduler.run_rotate([("OrderItem/new", {})], built_default.dir, QUICK, knobs={"gc_percent": 55})
+    assert info["gc_percent"] == 55
+
+
+def test_ffi_measurement_is_a_worker_op(built_default):
+    o, info = scheduler.measure_ffi(built_default.dir, QUICK)
+    assert o["name"] == "FFI/noop" and o["status"] == "ok" and o["n"] == QUICK.ffi_calls
+    assert len(o["rounds"]) == QUICK.rounds
+    for r in o["rounds"]:
+        assert r["n"] == QUICK.ffi_calls and r["elapsed_ns"] > 0 and r["alloc_objects"] == 0
+        assert set(r["extra"]) == {"c_loop_ns_per_call", "python_loop_ns_per_iter"}
+    assert info["go_version"].startswith("go1.27")
+
+
+def test_plan_reads_the_scenarios_from_the_library(built_default):
+    names = {f"{s['family']}/{s['variant']}" for s in plan.scenarios(built_default)}
+    assert {"OrderItem/new", "OrderItem/pool", "Fault/fatal"} <= names
 
 
 def test_hidden_scenarios_only_when_named():
     scns = [{"family": "OrderItem", "variant": "new", "hidden": False},
             {"family": "Fault", "variant": "panic", "hidden": True}]
-    assert [s["variant"] for s in orchestrate.select(scns, None)] == ["new"]
-    assert [s["variant"] for s in orchestrate.select(scns, "Fault")] == ["panic"]
+    assert [s["variant"] for s in plan.select(scns, None)] == ["new"]
+    assert [s["variant"] for s in plan.select(scns, "Fault")] == ["panic"]
     with pytest.raises(ValueError, match="not a valid regular expression"):
-        orchestrate.select(scns, "(")
-
-
-def test_interleaved_family_one_process_per_scenario(built_default):
-    from gobench.collect import interleave
-
-    specs = [("OrderItem/new", {}), ("Fault/fatal", {}), ("OrderItem/pool", {}), ("Fault/panic", {})]
-    outcomes, info = interleave.run_family(specs, built_default.dir, QUICK)
-    by = {o["name"]: o for o in outcomes}
-    assert by["Fault/fatal"]["status"] == "crashed"
-    assert "fatal error: stack overflow" in by["Fault/fatal"]["error"]
-    assert by["Fault/panic"]["status"] == "error" and "gobench test panic" in by["Fault/panic"]["error"]
-    for name in ("OrderItem/new", "OrderItem/pool"):  # the survivors finish every round
-        assert by[name]["status"] == "ok" and len(by[name]["rounds"]) == QUICK.rounds
-    assert info["go_version"].startswith("go1.27")
+        plan.select(scns, "(")
 
 
 def _children(pid: int) -> set[int]:

@@ -8,6 +8,7 @@ import pytest
 
 from gobench.collect import load as loadrun
 from gobench.commands import load as load_cmd
+from gobench.present import load as loadtext
 
 
 @pytest.mark.parametrize("rate,dur,warm,sweep,msg", [
@@ -47,7 +48,10 @@ def test_gc_and_controller_sweeps():
 
 
 def test_short_load_run_end_to_end():
-    run = loadrun.run(["order-new", "order-pool"], rate=2000, duration_s=1, warmup_s=0.2, out=io.StringIO())
+    done = []
+    run = loadrun.run(["order-new", "order-pool"], rate=2000, duration_s=1, warmup_s=0.2, out=io.StringIO(),
+                      on_point=done.append)
+    assert done == run["load"] and run["libraries"]["default"]["info"]["go_version"].startswith("go1.27")
     by = {e["kind"]: e for e in run["load"]}
     for kind, e in by.items():
         assert e["status"] == "ok", e
@@ -60,4 +64,14 @@ def test_short_load_run_end_to_end():
     new = by["order-new"]["result"]
     assert 7.5 <= new["gc"]["alloc_objects"] / new["latency"]["count"] <= 8.5
     assert by["order-pool"]["result"]["gc"]["alloc_objects"] < by["order-pool"]["result"]["latency"]["count"]
-    assert "rate" in loadrun.table(run).splitlines()[0] or "req/s" in loadrun.table(run)
+    assert "req/s" in loadtext.table(run).splitlines()[0]
+    assert loadtext.summary_line(by["order-new"]).startswith("achieved ")
+
+
+def test_a_load_point_that_fails_in_go_is_an_error():
+    p = loadrun.Point("bad", "no-such-kind")
+    got, info = loadrun.measure_point(p, loadrun.buildmod.build("default").dir, {"kind": "no-such-kind",
+                                                                                  "duration_ms": 1000})
+    assert got["status"] == "error" and "no-such-kind" in got["error"] and got["result"] is None
+    assert info["go_version"].startswith("go1.27")
+    assert loadtext.summary_line({**got, "label": "bad"}).startswith("ERROR: ")

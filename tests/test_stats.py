@@ -7,7 +7,8 @@ import math
 import pytest
 
 from gobench.analyse import stats
-from gobench.collect.protocol import Settings, predict_n
+from gobench.collect.protocol import Settings
+from gobench.collect.worker import predict_n
 
 
 @pytest.mark.parametrize("n,ranks", [(5, None), (6, (0, 5)), (8, (0, 7)), (9, (1, 7)), (10, (1, 8)), (20, (5, 14))])

@@ -2,10 +2,10 @@
 
 Layout: ``build/<goos>-<goarch>/<variant>/`` holds ``libgobench.so`` (from
 ``go build -buildmode=c-shared``), the cffi API-mode extension linked against
-it (``_gobench_cffi*.so``, rpath $ORIGIN), ``info.json`` (the runtime facts and
-scenario list read from the built library) and ``stamp.json`` (what it was
+it (``_gobench_cffi*.so``, rpath $ORIGIN) and ``stamp.json`` (what it was
 built from). A build is skipped when the stamp matches: same Go sources,
-header, toolchain, flags and Python/cffi.
+header, toolchain, flags and Python/cffi. Nothing here loads the library:
+its scenario list is read by collect (gobench.collect.plan.scenarios).
 
 Note: API mode was chosen over ``ffi.dlopen`` (ABI mode) because it costs
 less per call (the compiled stub calls the export directly instead of going
@@ -22,7 +22,6 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import sysconfig
 import time
 from dataclasses import dataclass
@@ -73,19 +72,14 @@ def platform_dir() -> str:
 
 @dataclass(frozen=True)
 class Built:
-    """Built is a library ready to load: its folder and what is known about it."""
+    """Built is a library ready to load: its folder and what it was built from."""
 
     variant: str
     dir: Path
     lib: Path
     ext: Path
-    info: dict
     stamp: dict
     rebuilt: bool
-
-    def scenarios(self) -> list[dict]:
-        """scenarios returns the scenario list the library reported when it was built."""
-        return self.info["scenarios"]
 
 
 def variant_dir(variant: str) -> Path:
@@ -197,8 +191,8 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     with _lock(d.parent / f".{variant}.lock"):
         old = _load_stamp(d)
         ext = find_ext(d)
-        if not force and old == stamp and ext and (d / LIB_NAME).exists() and (d / "info.json").exists():
-            return Built(variant, d, d / LIB_NAME, ext, json.loads((d / "info.json").read_text()), stamp, False)
+        if not force and old == stamp and ext and (d / LIB_NAME).exists():
+            return Built(variant, d, d / LIB_NAME, ext, stamp, False)
         t0 = time.monotonic()
         if log:
             log(f"building {variant} library with {tc.version} ({tc.source}: {tc.go})")
@@ -210,8 +204,6 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
             _run([tc.go, "build", "-buildmode=c-shared", *v.build_flags(), "-o", str(tmp / LIB_NAME), EXPORT_PKG],
                  env, src, f"go build ({variant})")
             _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
-            info = _read_info(tmp)
-            (tmp / "info.json").write_text(json.dumps(info, indent=1))
             (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))
             if d.exists():
                 shutil.rmtree(d)
@@ -220,7 +212,7 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
             shutil.rmtree(tmp, ignore_errors=True)
         if log:
             log(f"built {variant} in {time.monotonic() - t0:.1f} s -> {d}")
-    return Built(variant, d, d / LIB_NAME, find_ext(d), info, stamp, True)
+    return Built(variant, d, d / LIB_NAME, find_ext(d), stamp, True)
 
 
 def _build_ext(outdir: Path, tc: toolchain.Toolchain, hdr: Path = header.HEADER) -> None:
@@ -251,12 +243,3 @@ def _build_ext(outdir: Path, tc: toolchain.Toolchain, hdr: Path = header.HEADER)
     shutil.move(produced, outdir / Path(produced).name)
     shutil.rmtree(work, ignore_errors=True)
 
-
-def _read_info(d: Path) -> dict:
-    """_read_info loads the fresh library in a child process (one Go runtime per process)."""
-    out = _run([sys.executable, "-m", "gobench.collect.bridge", "--info", str(d)], dict(os.environ), ROOT,
-               "reading the scenario list from the built library", timeout=120)
-    try:
-        return json.loads(out.strip().splitlines()[-1])
-    except (ValueError, IndexError) as e:
-        raise BuildError(f"the built library did not report its scenarios: {out[-2000:]}") from e

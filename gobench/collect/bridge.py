@@ -2,8 +2,8 @@
 
 Only one gobench library may be loaded per process (two Go runtimes in one
 process are unsupported, and dlclose does nothing), so ``load`` refuses a
-second, different library. The orchestrator runs each library in its own
-worker process; tests load the default variant once.
+second, different library. Collection runs each library in its own worker
+process (gobench/collect/worker.py); tests load the default variant once.
 
 Every call checks its gb_status and raises GoBenchError with the Go message.
 Buffers and result structs are allocated here (ffi.new) and kept referenced
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,15 +209,3 @@ def load(variant_dir: Path) -> Library:
     _loaded = Library(variant_dir)
     return _loaded
 
-
-def _main(argv: list[str]) -> int:
-    # python -m gobench.bridge --info DIR: print the library's info as one JSON line.
-    if len(argv) == 2 and argv[0] == "--info":
-        print(json.dumps(load(Path(argv[1])).info()))
-        return 0
-    print("usage: python -m gobench.bridge --info VARIANT_DIR", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

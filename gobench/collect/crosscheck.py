@@ -1,4 +1,4 @@
-"""Cross-checking the harness against `go test -bench` on the same Go functions.
+"""Cross-checking the harness against `go test -bench` on the same Go functions: the measuring.
 
 Each pattern's `go test` benchmarks call the very batch functions the
 harness runs, and both are linked with the same flags (64-byte function
@@ -6,9 +6,10 @@ alignment, see variants.FUNC_ALIGN), so their ns/op, allocs/op and B/op
 should agree. The harness worker for a scenario stays open and is
 calibrated once to N operations per round; `go test` then runs exactly N
 too (`-test.benchtime Nx`). Each repeat measures a scenario four times in
-ABBA order, so a repeat's ratio harness / go test compares samples taken
-within about a second of each other and cancels linear drift; the verdict
-is the median of the per-repeat ratios, shown with its 95% interval.
+ABBA order (scheduler.repeat_order: harness, go test, go test, harness; the
+next repeat starts with go test), so a repeat compares samples taken within
+about a second of each other and cancels linear drift. The statistics are
+gobench/analyse/crosscheck.py, the table gobench/present/crosscheck.py.
 
 Note: on the shared 2-core VM, store-heavy loops switch between two speeds
 (OrderItem/pool about 16.5 and 29 ns/op) within seconds in both tools,
@@ -27,47 +28,41 @@ long); see the README.
 from __future__ import annotations
 
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
-from gobench.store import benchfmt
 from gobench.build import library as buildmod
-from gobench.present import text as present
-from gobench.analyse import stats
 from gobench.build import toolchain
-from gobench.collect.lockstep import ROUND_TIMEOUT_S, WorkerCrash, Peer, stopping
-from gobench.errors import BuildError
 from gobench.build.variants import get as get_variant
+from gobench.collect import plan, scheduler
+from gobench.collect.protocol import Settings
+from gobench.errors import BuildError
+from gobench.records import GOTEST, HARNESS
+from gobench.store import benchfmt
 
-AGREE = (0.95, 1.05)
+TOOLS = (HARNESS, GOTEST)
+CALIBRATION_S = 30.0
 
 
 @dataclass
-class Pair:
-    """Pair holds both tools' per-repeat values (the mean of a repeat's two samples) for one scenario."""
+class Repeat:
+    """Repeat is one ABBA repeat of a scenario: its samples in the order taken, each
+    (tool, (ns/op, allocs/op, B/op)), every sample doing the same N operations."""
 
+    family: str
     name: str
-    harness_ns: list[float] = field(default_factory=list)
-    gotest_ns: list[float] = field(default_factory=list)
-    harness_allocs: list[float] = field(default_factory=list)
-    gotest_allocs: list[float] = field(default_factory=list)
-    harness_bytes: list[float] = field(default_factory=list)
-    gotest_bytes: list[float] = field(default_factory=list)
+    index: int  # 0-based
+    repeats: int  # how many the run has
+    samples: list[tuple[str, tuple[float, float, float]]]
 
-    def ratios(self) -> list[float]:
-        return [h / g for h, g in zip(self.harness_ns, self.gotest_ns) if g]
-
-    def add_repeat(self, harness: list[tuple[float, float, float]], gotest: list[tuple[float, float, float]]) -> None:
-        """add_repeat records one repeat from each tool's (ns/op, allocs/op, B/op) samples."""
-        for samples, columns in ((harness, (self.harness_ns, self.harness_allocs, self.harness_bytes)),
-                                 (gotest, (self.gotest_ns, self.gotest_allocs, self.gotest_bytes))):
-            for k, column in enumerate(columns):
-                column.append(statistics.fmean(x[k] for x in samples))
+    @property
+    def order(self) -> str:
+        """order is the repeat's ABBA order as letters, e.g. "HGGH"."""
+        return "".join("H" if tool == HARNESS else "G" for tool, _ in self.samples)
 
 
 def compile_tests(variant: str, outdir: Path) -> Path:
@@ -83,115 +78,93 @@ def compile_tests(variant: str, outdir: Path) -> Path:
     return out
 
 
-def run_gotest(binary: Path, name: str, n: int) -> benchfmt.Result:
+def gotest_bench_pattern(scenario: dict) -> str:
+    """gotest_bench_pattern is the -test.bench regular expression that selects exactly the scenario's
+    `go test` benchmark: the library's own ``benchmark`` field when its scenario info has one,
+    else ^Benchmark{Family}$/^{variant}$."""
+    if scenario.get("benchmark"):
+        return scenario["benchmark"]
+    return f"^Benchmark{re.escape(scenario['family'])}$/^{re.escape(scenario['variant'])}$"
+
+
+def run_gotest(binary: Path, scenario: dict, n: int) -> benchfmt.Result:
     """run_gotest runs one scenario's `go test` benchmark once for exactly n operations
     (`-test.benchtime {n}x`, so both tools do the same work) and parses its result line."""
-    fam, var = name.split("/", 1)
-    p = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", f"^Benchmark{re.escape(fam)}$/^{re.escape(var)}$",
+    name = f"{scenario['family']}/{scenario['variant']}"
+    p = subprocess.run([str(binary), "-test.run", "^$", "-test.bench", gotest_bench_pattern(scenario),
                         "-test.benchmem", "-test.count", "1", "-test.benchtime", f"{n}x"],
                        cwd=buildmod.GOSRC / "patterns", capture_output=True, text=True, timeout=1800)
     if p.returncode != 0:
         raise BuildError(f"go test -bench {name} failed:\n{p.stdout[-3000:]}{p.stderr[-3000:]}")
-    got = [r for r in benchfmt.parse(p.stdout.splitlines()) if r.base_name == name]
+    got = benchfmt.parse(p.stdout.splitlines())
     if len(got) != 1:
         raise BuildError(f"go test -bench {name}: expected one result line, got {len(got)}:\n{p.stdout[-3000:]}")
     return got[0]
 
 
-def _pair_family(fam: str, specs: list[tuple[str, dict]], variant_dir: Path, binary: Path, repeats: int,
-                 benchtime_ms: float, tmp: Path, pairs: dict[str, Pair], out: IO[str]) -> None:
-    """_pair_family keeps one harness process per scenario open (calibrated once to N operations per
-    round) and, per repeat, measures each scenario four times in ABBA order (harness, go test, go test,
-    harness; the next repeat starts with go test), every sample doing exactly N operations. A repeat's
-    ratio compares samples taken within about a second of each other and cancels linear drift."""
-    peers: dict[str, Peer] = {}
-    n: dict[str, int] = {}
-    with stopping(peers):
-        try:
-            for i, (name, params) in enumerate(specs):
-                p = peers[name] = Peer(f"x{i}", variant_dir, {}, {}, tmp)
-                rep = p.request({"op": "open", "specs": [[name, params]]}, ROUND_TIMEOUT_S)
-                if name in (rep.get("errors") or {}):
-                    raise RuntimeError(f"harness could not open {name}: {rep['errors'][name]}")
-                rep = p.request({"op": "calibrate", "name": name, "goal_ns": benchtime_ms * 1e6, "max_s": 30.0},
-                                ROUND_TIMEOUT_S + 30)
-                if "error" in rep:
-                    raise RuntimeError(f"harness failed on {name}: {rep['error']}")
-                n[name] = rep["n"]
-
-            def harness(name: str) -> tuple[float, float, float]:
-                rep = peers[name].request({"op": "round", "name": name, "n": n[name]}, ROUND_TIMEOUT_S)
-                if "error" in rep:
-                    raise RuntimeError(f"harness failed on {name}: {rep['error']}")
-                r = rep["round"]
-                return r["elapsed_ns"] / r["n"], r["alloc_objects"] / r["n"], r["alloc_bytes"] / r["n"]
-
-            def gotest(name: str) -> tuple[float, float, float]:
-                r = run_gotest(binary, name, n[name])
-                return r.values["ns/op"], r.values.get("allocs/op", float("nan")), r.values.get("B/op", float("nan"))
-
-            for i in range(repeats):
-                order = (harness, gotest, gotest, harness) if i % 2 == 0 else (gotest, harness, harness, gotest)
-                tags = "".join("H" if f is harness else "G" for f in order)
-                for name, _ in specs:
-                    samples = [(tool, tool(name)) for tool in order]
-                    p = pairs.setdefault(name, Pair(name))
-                    p.add_repeat([x for t, x in samples if t is harness], [x for t, x in samples if t is gotest])
-                    print(f"[{fam}] repeat {i + 1}/{repeats} {name} {tags}: "
-                          + " ".join(f"{x[0]:.4g}" for _, x in samples)
-                          + f" ns/op, ratio {p.harness_ns[-1] / p.gotest_ns[-1]:.3f}", file=out, flush=True)
-        except WorkerCrash as e:
-            raise RuntimeError(f"harness worker crashed: {e}") from None
+def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Path, repeats: int,
+                 benchtime_ms: float, on_repeat: Callable[[Repeat], None]) -> list[dict]:
+    """_pair_family keeps one harness worker per scenario open (calibrated once to N operations per round)
+    and runs ``repeats`` ABBA repeats of each scenario against `go test`; returns the harness outcomes
+    (a scenario whose harness failed is left out of the later repeats)."""
+    by_name = {f"{s['family']}/{s['variant']}": s for s in scenarios}
+    st = Settings(round_ms=benchtime_ms, rounds=2 * repeats, max_calibration_s=CALIBRATION_S)
+    with scheduler.Family([(name, {}) for name in by_name], {HARNESS: variant_dir}, st) as harness:
+        harness.prepare()
+        for i in range(repeats):
+            for name, scn in by_name.items():
+                samples = []
+                for tool in scheduler.repeat_order(i, TOOLS):
+                    if not harness.ok(name):
+                        break
+                    if tool == HARNESS:
+                        r = harness.round(HARNESS, name)
+                        if r is not None:
+                            samples.append((tool, (r["elapsed_ns"] / r["n"], r["alloc_objects"] / r["n"],
+                                                   r["alloc_bytes"] / r["n"])))
+                    else:
+                        g = run_gotest(binary, scn, harness.out[HARNESS][name]["n"])
+                        samples.append((tool, (g.values["ns/op"], g.values.get("allocs/op", float("nan")),
+                                               g.values.get("B/op", float("nan")))))
+                if harness.ok(name):
+                    on_repeat(Repeat(fam, name, i, repeats, samples))
+    return list(harness.out[HARNESS].values())
 
 
 def crosscheck(families: list[str] | None = None, repeats: int = 21, benchtime_ms: float = 100,
-               builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout) -> dict[str, Pair]:
-    """crosscheck measures each family with both tools, alternating, and returns the pairs."""
+               builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout,
+               on_repeat: Callable[[Repeat], None] | None = None) -> tuple[list[Repeat], list[dict]]:
+    """crosscheck measures each family with both tools, alternating; returns every repeat and the
+    harness outcomes (status, error: a scenario the harness could not measure is not ``ok``).
+
+    ``on_repeat`` is called after each repeat (the command prints a progress line); build logs go to ``out``.
+    """
     if repeats < 1 or repeats > 100:
         raise ValueError(f"repeats must be in [1, 100], got {repeats}")
     if not 10 <= benchtime_ms <= 60_000:
         raise ValueError(f"benchtime_ms must be in [10, 60000], got {benchtime_ms}")
-    pairs: dict[str, Pair] = {}
+    done: list[Repeat] = []
+    outcomes: list[dict] = []
+
+    def record(rep: Repeat) -> None:
+        done.append(rep)
+        if on_repeat:
+            on_repeat(rep)
+
     with tempfile.TemporaryDirectory(prefix="gobench-crosscheck-") as tmp:
         seen: set[str] = set()
         for bname in builds:
             b = buildmod.build(bname, log=lambda m: print(m, file=out))
-            fams: dict[str, list[tuple[str, dict]]] = {}
-            for s in b.scenarios():
+            fams: dict[str, list[dict]] = {}
+            for s in plan.scenarios(b):
                 name = f"{s['family']}/{s['variant']}"
                 if s.get("hidden") or name in seen or (families and s["family"] not in families):
                     continue
                 seen.add(name)
-                fams.setdefault(s["family"], []).append((name, {}))
+                fams.setdefault(s["family"], []).append(s)
             if not fams:
                 continue
             binary = compile_tests(bname, Path(tmp))
-            for fam, specs in fams.items():
-                _pair_family(fam, specs, b.dir, binary, repeats, benchtime_ms, Path(tmp), pairs, out)
-    return pairs
-
-
-def table(pairs: dict[str, Pair]) -> str:
-    """table renders the side-by-side comparison with the median ratio per scenario."""
-    rows = []
-    for name, p in sorted(pairs.items()):
-        rs = p.ratios()
-        sm = stats.summarize(rs)
-        med = sm.median
-        ok = AGREE[0] <= med <= AGREE[1]
-        f = present.fmt_num
-        rows.append([
-            name, f(statistics.median(p.harness_ns)) if p.harness_ns else "-",
-            f(statistics.median(p.gotest_ns)) if p.gotest_ns else "-",
-            (f"{med:.3f} [{sm.ci_lo:.3f}, {sm.ci_hi:.3f}] ({sm.min:.2f}-{sm.max:.2f})" if sm.n >= stats.MIN_SAMPLES_FOR_CI
-             else f"{med:.3f} ({sm.min:.2f}-{sm.max:.2f})") if rs else "-",
-            "yes" if ok else "NO",
-            f"{f(statistics.median(p.harness_allocs))} / {f(statistics.median(p.gotest_allocs))}"
-            if p.harness_allocs and p.gotest_allocs else "-",
-            f"{f(statistics.median(p.harness_bytes))} / {f(statistics.median(p.gotest_bytes))}"
-            if p.harness_bytes and p.gotest_bytes else "-",
-        ])
-    return present.render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median [95% CI] (range)",
-                                 f"within {AGREE[0]}-{AGREE[1]}", "allocs/op h / g", "B/op h / g"])
-
-
+            for fam, scns in fams.items():
+                outcomes += _pair_family(fam, scns, b.dir, binary, repeats, benchtime_ms, record)
+    return done, outcomes

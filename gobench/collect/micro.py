@@ -1,4 +1,8 @@
-"""Running a micro-benchmark session: build, plan, run workers, assemble the run record."""
+"""Running a micro-benchmark session: build, plan, run the families, assemble the run record.
+
+The record holds raw rounds only; the command derives the summaries
+(gobench.analyse.summary.attach) before storing and printing it.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ import time
 from typing import IO
 
 from gobench.build import library as buildmod
-from gobench.collect import interleave
-from gobench.collect import orchestrate
-from gobench.store import runs as store
-from gobench.analyse import summary
+from gobench.collect import machine, plan, scheduler
 from gobench.collect.protocol import Settings
 from gobench.records import FFI_NAME
+from gobench.store import runs as store
 
 QUICK = Settings(round_ms=15.0, rounds=6, ffi_calls=50_000, max_calibration_s=10.0)
 FULL = Settings(round_ms=100.0, rounds=10, ffi_calls=200_000, max_calibration_s=30.0)
@@ -33,11 +35,10 @@ class Progress:
             self.out.write(f"[{self.i}/{self.total}] {label} ...\n")
             self.out.flush()
 
-    def poll(self, doc: dict) -> None:
+    def step(self, name: str, step: str) -> None:
         if not self.tty:
             return
-        line = (f"\r[{self.i}/{self.total}] {self.label}: {doc.get('current') or ''} "
-                f"{doc.get('current_step') or ''}  ({time.monotonic() - self.t0:.0f} s)")
+        line = f"\r[{self.i}/{self.total}] {self.label}: {name} {step}  ({time.monotonic() - self.t0:.0f} s)"
         if line != self._last:
             self.out.write(line.ljust(100)[:120])
             self.out.flush()
@@ -57,43 +58,36 @@ def build_variants(names: list[str], out: IO[str]) -> dict[str, buildmod.Built]:
 def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: list[str] | None = None,
               params: dict | None = None, env: dict | None = None, knobs: dict | None = None,
               ffi: bool = True, out: IO[str] = sys.stdout) -> dict:
-    """run_micro measures the selected scenarios and returns the run record (not yet stored)."""
+    """run_micro measures the selected scenarios and returns the run record (raw rounds; not yet stored)."""
     settings.validate()
     builds = builds or ["default", "arenas"]
     t0 = time.monotonic()
     built = build_variants(builds, out)
-    jobs = orchestrate.plan(built, filter_, params, ffi=ffi, env=env, knobs=knobs)
+    jobs = plan.plan(built, filter_, params, ffi=ffi, env=env, knobs=knobs)
     if not jobs:
-        known = sorted({f"{s['family']}/{s['variant']}" for b in built.values() for s in b.scenarios()
+        known = sorted({f"{s['family']}/{s['variant']}" for b in built.values() for s in plan.scenarios(b)
                         if not s.get("hidden")})
         raise ValueError(f"--filter {filter_!r} matches no scenario; known: {', '.join(known + [FFI_NAME])}")
     prog = Progress(out, len(jobs))
     results, libraries = [], {}
-    ffi_ns = None
     for job in jobs:
         prog.start(job.label)
+        lib_dir = built[job.build].dir
         if job.ffi:
-            outcomes, info = orchestrate.run_job(job, settings, built[job.build].dir, prog.poll)
+            o, info = scheduler.measure_ffi(lib_dir, settings, job.env, job.knobs, prog.step)
+            outcomes = [o]
         else:
-            outcomes, info = interleave.run_family(job.specs, built[job.build].dir, settings, job.env, job.knobs,
-                                                   prog.poll)
+            outcomes, info = scheduler.run_rotate(job.specs, lib_dir, settings, job.env, job.knobs, prog.step)
         if info:
             libraries.setdefault(job.build, {"info": info, "stamp": built[job.build].stamp})
         for o in outcomes:
-            o.setdefault("status", "ok")
             o.update(build=job.build, family=o["name"].split("/")[0], variant=o["name"].split("/", 1)[1],
                      env=job.env, knobs=job.knobs)
-            if o["name"] == FFI_NAME and o.get("rounds"):
-                ffi_ns = summary.stats.summarize([r["elapsed_ns"] / r["n"] for r in o["rounds"]]).median
-                results.insert(0, o)
-            else:
-                results.append(o)
-        if job.ffi and not any(o["name"] == FFI_NAME for o in outcomes):
-            results.insert(0, {"name": FFI_NAME, "family": "FFI", "variant": "noop", "build": job.build,
-                               "params": {}, "rounds": [], "status": "crashed", "error": "FFI measurement lost"})
-        bad = [o for o in outcomes if o.get("status") != "ok"]
+        if job.ffi:
+            results[:0] = outcomes
+        else:
+            results += outcomes
+        bad = [o for o in outcomes if o["status"] != "ok"]
         prog.done("ok" if not bad else "; ".join(f"{o['name']} {o['status']}" for o in bad))
-    for o in results:
-        o["summary"] = summary.summarize_rounds(o.get("rounds") or [], None if o["name"] == FFI_NAME else ffi_ns)
-    return store.new_record("micro", settings.as_dict(), libraries, results, filter_,
-                            ffi_ns_per_call=ffi_ns, wall_s=time.monotonic() - t0)
+    return store.new_record("micro", settings.as_dict(), libraries, results, filter_, machine=machine.describe(),
+                            toolchain=machine.toolchain(), wall_s=time.monotonic() - t0)

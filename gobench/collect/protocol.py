@@ -1,23 +1,37 @@
-"""The collection protocol, run inside a worker process against one loaded library.
+"""The line protocol between the parent and a worker process, and the Settings its commands carry.
 
-For each family: calibrate every variant's round size N the way testing.B
-does (grow N until one round lasts at least the target time), then run the
-rounds interleaved across variants, rotating the order each round, so that
-machine noise falls on all variants alike and their ratio is measured side
-by side. Each round is one FFI crossing; the timing and counters come from
-inside Go (gosrc/bench/measure.go).
+A worker (gobench/collect/worker.py) loads one Go library and answers one
+JSON command per line on its stdin with one JSON reply per line on a pipe
+of its own (the worker points its stdout at its stderr, so nothing the Go
+runtime or a C library prints can corrupt a reply). The ops:
+
+    open       {"specs": [[name, params], ...], "knobs": {...}}
+               -> {"info": runtime facts, "scenarios": [...], "errors": {name: message}}
+               opens the scenarios (none: only report the library's info and
+               scenario list); knobs set GOGC, GOMEMLIMIT, GOMAXPROCS at run time
+    calibrate  {"name", "goal_ns", "max_s"} -> {"n", "trials": [[n, elapsed_ns], ...]}
+               grows N the way testing.B does until one round lasts goal_ns
+    round      {"name", "n"} -> {"round": one round's raw numbers}
+    ffi        {"calls"} -> {"round": ...}: one round of the FFI/noop crossing
+               (``calls`` no-op calls from Python, then from a C loop)
+    load       {"request": {...}} -> {"result": ...}: one run of the Go load generator
+    close      (no reply): close every scenario and exit
+
+A Go error or a recovered Go panic is a reply ``{"error": message}`` and the
+worker goes on. Anything else (a fatal Go error, a bug in the worker) kills
+the worker; the parent sees the pipe close and reads the cause from the
+worker's stderr (gobench/collect/spawn.py).
+
+Each constructor below returns a command with the time the parent waits
+for its reply.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
-from typing import Callable
 
-from gobench.collect.bridge import MAX_N, Library, Round, Scenario, close_all
-from gobench.errors import GoBenchError
-
-from gobench.records import FFI_NAME
+REPLY_TIMEOUT_S = 120.0  # one reply; a round is round_ms long, a regressed one a few times that
+CLOSE = {"op": "close"}
 
 
 @dataclass
@@ -42,105 +56,27 @@ class Settings:
         return asdict(self)
 
 
-def predict_n(goal_ns: float, prev_n: int, prev_ns: int, last: int) -> int:
-    """predict_n is testing.B's predictN: aim at goal, overshoot by a fifth, grow at most 100x."""
-    if prev_ns <= 0:
-        prev_ns = 1
-    n = int(goal_ns * prev_n / prev_ns)
-    n += n // 5
-    n = min(n, 100 * last)
-    n = max(n, last + 1)
-    return min(n, MAX_N)
+def open_cmd(specs: list[tuple[str, dict]], knobs: dict | None = None) -> tuple[dict, float]:
+    """open_cmd opens scenarios (none: only read the library's info and scenario list)."""
+    return {"op": "open", "specs": [[name, params] for name, params in specs], "knobs": knobs or {}}, REPLY_TIMEOUT_S
 
 
-def calibrate(scn: Scenario, goal_ns: float, max_s: float) -> tuple[int, list[list[int]]]:
-    """calibrate returns N such that one round of N lasts at least goal_ns, and the trial rounds."""
-    n, trials = 1, []
-    deadline = time.monotonic() + max_s
-    while True:
-        r = scn.run(n)
-        trials.append([n, r.elapsed_ns])
-        if r.elapsed_ns >= goal_ns or n >= MAX_N or time.monotonic() > deadline:
-            return n, trials
-        n = predict_n(goal_ns, n, r.elapsed_ns, n)
+def calibrate_cmd(name: str, st: Settings) -> tuple[dict, float]:
+    """calibrate_cmd finds the round size N of a scenario for the settings' round time."""
+    return ({"op": "calibrate", "name": name, "goal_ns": st.round_ms * 1e6, "max_s": st.max_calibration_s},
+            REPLY_TIMEOUT_S + st.max_calibration_s)
 
 
-@dataclass
-class Outcome:
-    """Outcome is what was collected for one scenario."""
-
-    name: str
-    params: dict
-    status: str = "ok"  # ok | error | crashed | skipped
-    error: str | None = None
-    n: int = 0
-    calibration: list | None = None
-    rounds: list[dict] | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+def round_cmd(name: str, n: int, st: Settings) -> tuple[dict, float]:
+    """round_cmd runs one round of n operations."""
+    return {"op": "round", "name": name, "n": int(n)}, REPLY_TIMEOUT_S + st.round_ms / 1000 * 20
 
 
-def measure_family(lib: Library, specs: list[tuple[str, dict]], st: Settings,
-                   on_progress: Callable[[Outcome | None, str], None]) -> list[Outcome]:
-    """measure_family measures the scenarios of one family, interleaving their rounds.
-
-    A scenario that raises GoBenchError is recorded as an error and the
-    others go on. ``on_progress(outcome, message)`` is called before every
-    Go call (with the outcome about to run) and after every round.
-    """
-    goal = st.round_ms * 1e6
-    outs = [Outcome(name, params) for name, params in specs]
-    opened: dict[str, Scenario] = {}
-    try:
-        for o in outs:
-            try:
-                on_progress(o, "open+calibrate")
-                scn = lib.open(o.name, o.params)
-                opened[o.name] = scn
-                o.n, o.calibration = calibrate(scn, goal, st.max_calibration_s)
-                o.rounds = []
-            except GoBenchError as e:
-                o.status, o.error = "error", str(e) + ("\n" + e.go_detail if e.is_panic else "")
-        live = [o for o in outs if o.status == "ok"]
-        for r in range(st.rounds):
-            k = r % len(live) if live else 0
-            for o in live[k:] + live[:k]:  # rotate so no variant always runs first
-                if o.status != "ok":
-                    continue
-                try:
-                    on_progress(o, f"round {r + 1}/{st.rounds}")
-                    rd: Round = opened[o.name].run(o.n)
-                    o.rounds.append(rd.as_dict())
-                except GoBenchError as e:
-                    o.status, o.error = "error", str(e)
-                on_progress(None, "round done")
-    finally:
-        close_all(opened.values())
-    return outs
+def ffi_cmd(st: Settings) -> tuple[dict, float]:
+    """ffi_cmd runs one round of the FFI/noop measurement."""
+    return {"op": "ffi", "calls": st.ffi_calls}, REPLY_TIMEOUT_S
 
 
-def measure_ffi(lib: Library, st: Settings, on_progress: Callable[[Outcome | None, str], None]) -> Outcome:
-    """measure_ffi times the no-op export: from Python (the full crossing) and from a C loop (Go's side)."""
-    o = Outcome(FFI_NAME, {}, n=st.ffi_calls, rounds=[])
-    f = lib.lib.gb_noop
-    k = st.ffi_calls
-    for _ in range(min(1000, k)):  # first calls from a new OS thread are slow
-        f()
-    for r in range(st.rounds):
-        on_progress(o, f"round {r + 1}/{st.rounds}")
-        t0 = time.perf_counter_ns()
-        for _ in range(k):
-            f()
-        py_ns = time.perf_counter_ns() - t0
-        t0 = time.perf_counter_ns()
-        for _ in range(k):
-            pass
-        loop_ns = time.perf_counter_ns() - t0
-        c_ns = lib.c_noop_loop_ns(k)
-        o.rounds.append({
-            "n": k, "elapsed_ns": py_ns, "alloc_objects": 0, "alloc_bytes": 0, "gc_cycles": 0,
-            "extra": {"c_loop_ns_per_call": c_ns / k, "python_loop_ns_per_iter": loop_ns / k},
-        })
-        on_progress(None, "round done")
-    return o
+def load_cmd(request: dict) -> tuple[dict, float]:
+    """load_cmd runs the Go load generator once; it may take three times its duration (and starting up)."""
+    return {"op": "load", "request": request}, request.get("duration_ms", 0) / 1000 * 3 + REPLY_TIMEOUT_S

@@ -1,13 +1,17 @@
-"""A worker process: loads one Go library, runs one job, writes results to a file.
+"""The worker program: one process, one Go library, commands answered line by line.
 
-    python -m gobench.worker JOB.json OUT.json
+    python -m gobench.collect.worker LIBRARY_DIR
 
-Like asv, the worker writes its results to the file it is given (atomically,
-after every round), never to stdout, so that when the Go runtime dies with a
-fatal error the parent still has every round measured before it and knows
-which scenario was running (``current``). The parent handles timeouts, crashes
-and cleanup. Job kinds are registered in JOB_KINDS (``micro`` here; other
-modules add theirs).
+A Go runtime cannot be unloaded or reset, reads GOGC and GOMAXPROCS when it
+loads, and a fatal Go error kills its process; so every library, scenario
+or environment the parent wants to measure apart gets a worker of its own.
+The commands and replies are described in gobench/collect/protocol.py; the
+parent's side (spawning, timeouts, crashes) is gobench/collect/spawn.py.
+
+Note: an earlier worker ran a whole job and wrote its results to a file
+(as asv does). The parent must decide round by round which process runs
+next (rounds interleaved across a family's variants, or alternating between
+two libraries), so the one worker now takes one command at a time.
 """
 
 from __future__ import annotations
@@ -18,114 +22,128 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import IO, Iterable
 
-from gobench.store import atomic
 from gobench.collect import bridge
-from gobench.collect.protocol import Outcome, Settings, measure_family, measure_ffi
-
-JOB_KINDS: dict[str, Callable[[bridge.Library, dict, "Writer"], None]] = {}
+from gobench.errors import GoBenchError
 
 
-class Writer:
-    """Writer holds the worker's output document and rewrites it atomically."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.doc = {"status": "running", "pid": os.getpid(), "current": None, "outcomes": [], "started": time.time()}
-        self._last = 0.0
-
-    def flush(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last > 0.05:
-            atomic.write_json(self.path, self.doc)
-            self._last = now
+def predict_n(goal_ns: float, prev_n: int, prev_ns: int, last: int) -> int:
+    """predict_n is testing.B's predictN: aim at goal, overshoot by a fifth, grow at most 100x."""
+    if prev_ns <= 0:
+        prev_ns = 1
+    n = int(goal_ns * prev_n / prev_ns)
+    n += n // 5
+    n = min(n, 100 * last)
+    n = max(n, last + 1)
+    return min(n, bridge.MAX_N)
 
 
-def apply_knobs(lib: bridge.Library, knobs: dict) -> dict:
-    """apply_knobs sets run-time knobs from the job and returns the values in force."""
+def calibrate(scn: bridge.Scenario, goal_ns: float, max_s: float) -> tuple[int, list[list[int]]]:
+    """calibrate returns N such that one round of N lasts at least goal_ns, and the trial rounds."""
+    n, trials = 1, []
+    deadline = time.monotonic() + max_s
+    while True:
+        r = scn.run(n)
+        trials.append([n, r.elapsed_ns])
+        if r.elapsed_ns >= goal_ns or n >= bridge.MAX_N or time.monotonic() > deadline:
+            return n, trials
+        n = predict_n(goal_ns, n, r.elapsed_ns, n)
+
+
+def ffi_round(lib: bridge.Library, calls: int) -> dict:
+    """ffi_round times ``calls`` no-op exports from Python (the full crossing), an empty Python loop of as
+    many iterations, and the same calls from a C loop (Go's side of the crossing alone)."""
+    f = lib.lib.gb_noop
+    t0 = time.perf_counter_ns()
+    for _ in range(calls):
+        f()
+    py_ns = time.perf_counter_ns() - t0
+    t0 = time.perf_counter_ns()
+    for _ in range(calls):
+        pass
+    loop_ns = time.perf_counter_ns() - t0
+    c_ns = lib.c_noop_loop_ns(calls)
+    return {"n": calls, "elapsed_ns": py_ns, "alloc_objects": 0, "alloc_bytes": 0, "gc_cycles": 0,
+            "extra": {"c_loop_ns_per_call": c_ns / calls, "python_loop_ns_per_iter": loop_ns / calls}}
+
+
+def apply_knobs(lib: bridge.Library, knobs: dict) -> None:
+    """apply_knobs sets the run-time knobs a command names (GOGC, GOMEMLIMIT, GOMAXPROCS)."""
     if knobs.get("gc_percent") is not None:
         lib.set_gc_percent(int(knobs["gc_percent"]))
     if knobs.get("memory_limit") is not None:
         lib.set_memory_limit(int(knobs["memory_limit"]))
     if knobs.get("gomaxprocs"):
         lib.set_gomaxprocs(int(knobs["gomaxprocs"]))
-    info = lib.info()
-    info.pop("scenarios", None)
-    return info
 
 
-def run_micro(lib: bridge.Library, job: dict, w: Writer) -> None:
-    """run_micro measures each family of the job (interleaved variants) and optionally the FFI crossing."""
-    st = Settings(**job.get("settings", {})).validate()
-    outs: list[Outcome] = []
-
-    def progress(o: Outcome | None, msg: str) -> None:
-        if o is not None:
-            w.doc["current"] = o.name
-            w.doc["current_step"] = msg
-            if o not in outs:
-                outs.append(o)
-        w.doc["outcomes"] = [x.as_dict() for x in outs]
-        w.flush(force=o is not None and msg.startswith("open"))
-
-    if job.get("ffi"):
-        measure_ffi(lib, st, progress)
-    for fam in job.get("families", []):
-        measure_family(lib, [(name, params) for name, params in fam], st, progress)
-    w.doc["outcomes"] = [x.as_dict() for x in outs]
+def error_text(e: GoBenchError) -> str:
+    """error_text is a Go error as a reply carries it: a panic's message includes its stack."""
+    return str(e) + ("\n" + e.go_detail if e.is_panic else "")
 
 
-JOB_KINDS["micro"] = run_micro
+def serve(lib: bridge.Library, commands: Iterable[str], reply: IO[str]) -> None:
+    """serve answers commands (one JSON object per line) until ``close`` or the end of input.
+
+    Go errors and panics become ``{"error": ...}`` replies. Anything else is
+    a bug and propagates: the worker dies and the parent reports its stderr.
+    """
+    opened: dict[str, bridge.Scenario] = {}
+    ffi_warm = False
+
+    def send(doc: dict) -> None:
+        reply.write(json.dumps(doc) + "\n")
+        reply.flush()
+
+    try:
+        for line in commands:
+            cmd = json.loads(line)
+            op = cmd["op"]
+            if op == "close":
+                break
+            try:
+                if op == "open":
+                    apply_knobs(lib, cmd.get("knobs") or {})
+                    info = lib.info()
+                    scenarios = info.pop("scenarios", [])
+                    errors = {}
+                    for name, params in cmd["specs"]:
+                        try:
+                            opened[name] = lib.open(name, params)
+                        except GoBenchError as e:
+                            errors[name] = str(e)
+                    send({"info": info, "scenarios": scenarios, "errors": errors})
+                elif op == "calibrate":
+                    n, trials = calibrate(opened[cmd["name"]], cmd["goal_ns"], cmd["max_s"])
+                    send({"n": n, "trials": trials})
+                elif op == "round":
+                    send({"round": opened[cmd["name"]].run(int(cmd["n"])).as_dict()})
+                elif op == "ffi":
+                    if not ffi_warm:  # the first calls from a new OS thread are slow
+                        for _ in range(min(1000, cmd["calls"])):
+                            lib.noop()
+                        ffi_warm = True
+                    send({"round": ffi_round(lib, int(cmd["calls"]))})
+                elif op == "load":
+                    send({"result": lib.call("load", cmd["request"])})
+                else:
+                    raise ValueError(f"unknown op {op!r}")
+            except GoBenchError as e:
+                send({"error": error_text(e)})
+    finally:
+        bridge.close_all(opened.values())
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m gobench.worker JOB.json OUT.json", file=sys.stderr)
+    if len(argv) != 1:
+        print("usage: python -m gobench.collect.worker LIBRARY_DIR", file=sys.stderr)
         return 2
-    job = json.loads(Path(argv[0]).read_text())
-    w = Writer(Path(argv[1]))
-    # The parent owns Ctrl-C: it is delivered to the whole process group, and
-    # the parent decides to stop us; a worker dying mid-write would be worse.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    kind = job.get("kind", "micro")
-    if kind not in JOB_KINDS:
-        w.doc.update(status="failed", error=f"unknown job kind {kind!r}; known: {', '.join(sorted(JOB_KINDS))}")
-        w.flush(force=True)
-        return 2
-    try:
-        lib = bridge.load(Path(job["variant_dir"]))
-        w.doc["info"] = apply_knobs(lib, job.get("knobs", {}))
-        w.flush(force=True)
-        JOB_KINDS[kind](lib, job, w)
-        w.doc["status"] = "done"
-        w.doc["current"] = None
-    except Exception as e:  # a Python-side failure is data for the parent, not a lost run
-        import traceback
-
-        w.doc.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
-        w.flush(force=True)
-        return 1
-    w.flush(force=True)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent owns Ctrl-C and stops us
+    reply = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # anything else printed to stdout goes to stderr, never into the replies
+    serve(bridge.load(Path(argv[0])), sys.stdin, reply)
     return 0
-
-
-
-def run_load(lib: bridge.Library, job: dict, w: Writer) -> None:
-    """run_load runs the Go load generator once (one sweep point) and records its reply."""
-    from gobench.errors import GoBenchError
-
-    label = job.get("label", "load")
-    w.doc["current"] = label
-    w.doc["current_step"] = f"load for {job['request'].get('duration_ms', 0) / 1000:.0f} s"
-    w.flush(force=True)
-    try:
-        w.doc["outcomes"] = [{"name": label, "status": "ok", "result": lib.call("load", job["request"])}]
-    except GoBenchError as e:
-        w.doc["outcomes"] = [{"name": label, "status": "error", "error": str(e)}]
-
-
-JOB_KINDS["load"] = run_load
 
 
 if __name__ == "__main__":

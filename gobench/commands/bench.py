@@ -6,7 +6,10 @@ import sys
 import time
 from typing import IO
 
+from gobench.analyse import summary
 from gobench.collect import micro as collect
+from gobench.collect import plan
+from gobench.collect.protocol import Settings
 from gobench.commands.common import after_run, parse_params
 from gobench.errors import BuildError, ToolchainError
 from gobench.present import text as present
@@ -19,9 +22,9 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code."""
     st = collect.QUICK if quick else collect.FULL
     if rounds is not None or round_ms is not None:
-        st = collect.Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
-                              rounds=rounds if rounds is not None else st.rounds,
-                              ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
+        st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
+                      rounds=rounds if rounds is not None else st.rounds,
+                      ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
     t0 = time.monotonic()
     try:
         st.validate()
@@ -32,6 +35,7 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     except KeyboardInterrupt:
         print("\ngobench: interrupted; nothing was stored.", file=err)
         return 130
+    summary.attach(run)
     folder = store.write_run(run)
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
@@ -45,7 +49,7 @@ def scenarios(out: IO[str] = sys.stdout) -> int:
     built = collect.build_variants(["default", "arenas"], sys.stderr)
     seen = set()
     for bname, b in built.items():
-        for s in b.scenarios():
+        for s in plan.scenarios(b):
             name = f"{s['family']}/{s['variant']}"
             if name in seen:
                 continue

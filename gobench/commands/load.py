@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import IO
 
-from gobench.collect.load import run, table
-from gobench.errors import BuildError, ToolchainError
+from gobench.collect.load import run
 from gobench.commands.common import after_run
+from gobench.errors import BuildError, ToolchainError
+from gobench.present.load import summary_line, table
 from gobench.store import runs as store
 
 
@@ -15,7 +16,8 @@ def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: floa
          controller_interval_s: float, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, workers: int = 0) -> int:
     """main runs a load session, stores it and prints the summary; returns an exit code."""
     try:
-        run_ = run(kinds, rate, duration_s, warmup_s, sweep, mode, controller_interval_s, out, workers)
+        run_ = run(kinds, rate, duration_s, warmup_s, sweep, mode, controller_interval_s, out, workers,
+                   on_point=lambda e: print(f"    {summary_line(e)}", file=out, flush=True))
     except (ValueError, BuildError, ToolchainError) as e:
         print(f"gobench load: {e}", file=err)
         return 2

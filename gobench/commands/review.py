@@ -10,6 +10,7 @@ from gobench.collect import load as loadrun
 from gobench.commands.bench import bench
 from gobench.commands.common import after_run
 from gobench.errors import BuildError, ToolchainError
+from gobench.present import load as loadtext
 from gobench.store import runs as store
 
 
@@ -32,7 +33,8 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         out.write(f"\n== {title} ==\n")
         try:
             duration = max(dur, 11.0) if sweep == "controller" else dur  # two controller periods at least
-            run_ = loadrun.run(None, 12_000, duration, warm, sweep, "open", 5.0, out)
+            run_ = loadrun.run(None, 12_000, duration, warm, sweep, "open", 5.0, out,
+                               on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True))
         except (ValueError, ToolchainError, BuildError) as e:
             print(f"gobench review: {title}: {e}", file=err)
             worst = max(worst, 1)
@@ -41,7 +43,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
             print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
             return 130
         folder = store.write_run(run_)
-        out.write("\n" + loadrun.table(run_) + f"stored {folder}\n")
+        out.write("\n" + loadtext.table(run_) + f"stored {folder}\n")
         joined.append(str(folder))
         if any(e["status"] != "ok" for e in run_["load"]):
             worst = max(worst, 1)

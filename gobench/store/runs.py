@@ -33,26 +33,23 @@ def new_run_id(commit: str | None) -> str:
 
 
 def new_record(kind: str, settings: dict, libraries: dict, benchmarks: list[dict], filter_: str | None = None,
-               commit: str | None = None, **extra) -> dict:
-    """new_record assembles a run record of schema gobench.run/1 with this machine's facts.
+               commit: str | None = None, *, machine: dict, toolchain: dict, **extra) -> dict:
+    """new_record assembles a run record of schema gobench.run/1.
 
-    ``commit`` overrides the working tree's commit (a gate side built from
-    another ref); ``extra`` adds top-level fields (load, gate, wall_s, ...).
+    ``machine`` and ``toolchain`` are the facts the collector gathered
+    (gobench.collect.machine); ``commit`` overrides the working tree's commit
+    (a gate side built from another ref); ``extra`` adds top-level fields
+    (load, gate, wall_s, ...).
     """
-    from gobench.collect import machine
-    from gobench.build import toolchain
-
-    m = machine.describe()
-    tc = toolchain.find()
     return {
         "schema": SCHEMA,
-        "run_id": new_run_id(commit or m["git"].get("commit")),
+        "run_id": new_run_id(commit or (machine.get("git") or {}).get("commit")),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "kind": kind,
         "filter": filter_,
         "settings": settings,
-        "machine": m,
-        "toolchain": {"go": tc.go, "source": tc.source, "version": tc.version},
+        "machine": machine,
+        "toolchain": toolchain,
         "libraries": libraries,
         "ffi_ns_per_call": extra.pop("ffi_ns_per_call", None),
         "benchmarks": benchmarks,

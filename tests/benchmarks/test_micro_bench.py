@@ -14,7 +14,7 @@ import statistics
 
 import pytest
 
-from gobench.collect.protocol import calibrate
+from gobench.collect.worker import calibrate
 
 ROUND_NS = 2_000_000  # 2 ms of work per pedantic round keeps the suite quick
 

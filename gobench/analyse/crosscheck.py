@@ -1,0 +1,65 @@
+"""Crosscheck statistics: per-repeat ratios harness / go test and whether the two tools agree.
+
+A repeat's four samples (ABBA, gobench/collect/crosscheck.py) become one value
+per tool, the mean of its two samples; the verdict is the median of the
+per-repeat ratios of ns/op, with its distribution-free 95% interval.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from gobench.analyse import stats
+from gobench.records import GOTEST, HARNESS
+
+AGREE = (0.95, 1.05)  # median ratio band in which the tools agree
+
+
+@dataclass
+class Pair:
+    """Pair holds both tools' per-repeat values (the mean of a repeat's two samples) for one scenario."""
+
+    name: str
+    harness_ns: list[float] = field(default_factory=list)
+    gotest_ns: list[float] = field(default_factory=list)
+    harness_allocs: list[float] = field(default_factory=list)
+    gotest_allocs: list[float] = field(default_factory=list)
+    harness_bytes: list[float] = field(default_factory=list)
+    gotest_bytes: list[float] = field(default_factory=list)
+
+    def ratios(self) -> list[float]:
+        """ratios are the per-repeat ratios harness ns/op / go test ns/op."""
+        return [h / g for h, g in zip(self.harness_ns, self.gotest_ns) if g]
+
+    def ratio_summary(self) -> stats.Summary:
+        """ratio_summary is the median of the ratios with its 95% interval (none with fewer than 6 repeats)."""
+        return stats.summarize(self.ratios())
+
+    def agrees(self) -> bool:
+        """agrees says whether the median ratio lies in the AGREE band."""
+        rs = self.ratios()
+        return bool(rs) and AGREE[0] <= statistics.median(rs) <= AGREE[1]
+
+    def add_repeat(self, harness: list[tuple[float, float, float]], gotest: list[tuple[float, float, float]]) -> None:
+        """add_repeat records one repeat from each tool's (ns/op, allocs/op, B/op) samples."""
+        for samples, columns in ((harness, (self.harness_ns, self.harness_allocs, self.harness_bytes)),
+                                 (gotest, (self.gotest_ns, self.gotest_allocs, self.gotest_bytes))):
+            for k, column in enumerate(columns):
+                column.append(statistics.fmean(x[k] for x in samples))
+
+
+def add(pairs: dict[str, Pair], repeat) -> Pair:
+    """add records a collected repeat (name, samples as (tool, values)) in its scenario's Pair and returns it."""
+    p = pairs.setdefault(repeat.name, Pair(repeat.name))
+    p.add_repeat([x for tool, x in repeat.samples if tool == HARNESS], [x for tool, x in repeat.samples if tool == GOTEST])
+    return p
+
+
+def pairs(repeats: Iterable) -> dict[str, Pair]:
+    """pairs builds every scenario's Pair from the collected repeats."""
+    out: dict[str, Pair] = {}
+    for r in repeats:
+        add(out, r)
+    return out

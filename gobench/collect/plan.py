@@ -1,0 +1,116 @@
+"""Planning a collection: which scenarios a library has, which to run, and in which jobs.
+
+A job is one family of one build in one environment; the scheduler runs a
+job's scenarios together (gobench/collect/scheduler.py). A Go library is
+read-only to its process (GOGC and GOMAXPROCS are read at load), so a
+different environment is a different job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from gobench.build import library as buildmod
+from gobench.collect import protocol
+from gobench.collect.spawn import Worker, stopping
+from gobench.errors import BuildError, WorkerCrash
+from gobench.records import FFI_NAME
+
+_SCENARIOS: dict[tuple[str, str], list[dict]] = {}
+
+
+def scenarios(built: buildmod.Built) -> list[dict]:
+    """scenarios returns the scenario list a built library reports (family, variant, doc, params, hidden,
+    extra, and from newer libraries benchmark), read once per build in a worker (one Go runtime per process).
+
+    Raises BuildError when the library cannot be loaded.
+    """
+    key = (str(built.dir), built.stamp.get("sources_sha256", ""))
+    if key not in _SCENARIOS:
+        with stopping({}) as workers:
+            w = workers["info"] = Worker(f"{built.variant} library", built.dir)
+            try:
+                _SCENARIOS[key] = w.request(*protocol.open_cmd([]))["scenarios"]
+            except WorkerCrash as e:
+                raise BuildError(f"the {built.variant} library in {built.dir} did not report its scenarios: {e}") \
+                    from None
+    return _SCENARIOS[key]
+
+
+@dataclass
+class Job:
+    """Job is one worker's work: scenarios of one family on one build with one environment."""
+
+    build: str
+    family: str
+    specs: list[tuple[str, dict]]
+    env: dict[str, str] = field(default_factory=dict)
+    knobs: dict = field(default_factory=dict)
+    ffi: bool = False
+
+    @property
+    def label(self) -> str:
+        extra = "".join(f" {k}={v}" for k, v in sorted(self.env.items()))
+        return f"{self.family} [{self.build}{extra}]"
+
+
+def select(scenarios: list[dict], pattern: str | None, include_hidden: bool = False) -> list[dict]:
+    """select returns the scenarios whose "Family/Variant" matches the regular expression pattern."""
+    if pattern:
+        try:
+            rx = re.compile(pattern)
+        except re.error as e:
+            raise ValueError(f"--filter {pattern!r} is not a valid regular expression: {e}") from None
+    out = []
+    for s in scenarios:
+        name = f"{s['family']}/{s['variant']}"
+        if pattern and not rx.search(name):
+            continue
+        # test-only scenarios run only when asked for, or when the pattern names their family
+        if s.get("hidden") and not include_hidden and not (pattern and s["family"] in pattern):
+            continue
+        out.append(s)
+    return out
+
+
+def validate_params(scn: dict, params: dict) -> dict:
+    """validate_params checks user parameters against the scenario's declaration, before any Go call."""
+    decl = {p["name"]: p for p in scn["params"]}
+    name = f"{scn['family']}/{scn['variant']}"
+    for k, v in params.items():
+        if k not in decl:
+            raise ValueError(f"{name}: unknown parameter {k!r}; allowed: {sorted(decl) or 'none'}")
+        p = decl[k]
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ValueError(f"{name}: parameter {k} must be an integer, got {v!r}")
+        if not p["min"] <= v <= p["max"]:
+            raise ValueError(f"{name}: parameter {k}={v} out of range [{p['min']}, {p['max']}] ({p['doc']})")
+    return dict(params)
+
+
+def plan(built: dict[str, buildmod.Built], pattern: str | None, params: dict[str, dict] | None = None,
+         ffi: bool = True, env: dict | None = None, knobs: dict | None = None) -> list[Job]:
+    """plan groups the selected scenarios of every built variant into jobs, one per family.
+
+    A scenario present in several builds (every default scenario is also in
+    the arenas build) is run only in the first build that has it, unless it
+    requires that build's experiment.
+    """
+    params = params or {}
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for bname, b in built.items():
+        fams: dict[str, list[tuple[str, dict]]] = {}
+        for s in select(scenarios(b), pattern):
+            name = f"{s['family']}/{s['variant']}"
+            if name in seen:
+                continue
+            seen.add(name)
+            fams.setdefault(s["family"], []).append((name, validate_params(s, params.get(name, {}))))
+        for fam, specs in fams.items():
+            jobs.append(Job(bname, fam, specs, dict(env or {}), dict(knobs or {})))
+    # the crossing is always measured (it is cheap): every row's FFI share needs it
+    if ffi and (jobs or (pattern and re.search(pattern, FFI_NAME))):
+        jobs.insert(0, Job(next(iter(built)), "FFI", [], dict(env or {}), dict(knobs or {}), ffi=True))
+    return jobs

@@ -1,0 +1,41 @@
+"""Crosscheck text: a progress line per repeat and the table of both tools side by side."""
+
+from __future__ import annotations
+
+import statistics
+
+from gobench.analyse import stats
+from gobench.analyse.crosscheck import AGREE, Pair
+from gobench.present.text import fmt_num, render
+
+NOTE = ("ratio = harness ns/op / go test ns/op on the same N, per ABBA repeat; median over repeats "
+        "[95% CI of the median] (range).\n")
+
+
+def repeat_line(repeat, pair: Pair) -> str:
+    """repeat_line reports one repeat: its ABBA order, the four samples' ns/op and the repeat's ratio."""
+    return (f"[{repeat.family}] repeat {repeat.index + 1}/{repeat.repeats} {repeat.name} {repeat.order}: "
+            + " ".join(f"{x[0]:.4g}" for _, x in repeat.samples)
+            + f" ns/op, ratio {pair.harness_ns[-1] / pair.gotest_ns[-1]:.3f}")
+
+
+def table(pairs: dict[str, Pair]) -> str:
+    """table renders the side-by-side comparison with the median ratio per scenario."""
+    rows = []
+    for name, p in sorted(pairs.items()):
+        rs = p.ratios()
+        sm = p.ratio_summary()
+        f = fmt_num
+        rows.append([
+            name, f(statistics.median(p.harness_ns)) if p.harness_ns else "-",
+            f(statistics.median(p.gotest_ns)) if p.gotest_ns else "-",
+            (f"{sm.median:.3f} [{sm.ci_lo:.3f}, {sm.ci_hi:.3f}] ({sm.min:.2f}-{sm.max:.2f})"
+             if sm.n >= stats.MIN_SAMPLES_FOR_CI else f"{sm.median:.3f} ({sm.min:.2f}-{sm.max:.2f})") if rs else "-",
+            "yes" if p.agrees() else "NO",
+            f"{f(statistics.median(p.harness_allocs))} / {f(statistics.median(p.gotest_allocs))}"
+            if p.harness_allocs and p.gotest_allocs else "-",
+            f"{f(statistics.median(p.harness_bytes))} / {f(statistics.median(p.gotest_bytes))}"
+            if p.harness_bytes and p.gotest_bytes else "-",
+        ])
+    return render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median [95% CI] (range)",
+                         f"within {AGREE[0]}-{AGREE[1]}", "allocs/op h / g", "B/op h / g"])
