@@ -54,8 +54,8 @@ def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float =
     _exit(cmd.main(family or None, repeats, benchtime_ms))
 
 
-@task(help={"family": "request kind (repeatable): order-new, order-pool, tradecontext-heap, tradecontext-slab, "
-                      "tradecontext-pool, tradecontext-arena, payment-interface, payment-concrete",
+@task(help={"family": "request kind (repeatable; `invoke scenarios` lists them; default: the kinds the "
+                      "patterns mark as default, or the sweep kind for a sweep)",
             "rate": "target requests/s (default 12000, as in the article)",
             "duration": "measured seconds per point (default 10)",
             "warmup": "seconds excluded from the statistics (default 2)",

@@ -75,3 +75,22 @@ def test_a_load_point_that_fails_in_go_is_an_error():
     assert got["status"] == "error" and "no-such-kind" in got["error"] and got["result"] is None
     assert info["go_version"].startswith("go1.27")
     assert loadtext.summary_line({**got, "label": "bad"}).startswith("ERROR: ")
+
+
+REGISTERED = [{"name": "a-new", "default": True, "sweep": True}, {"name": "a-pool", "default": True},
+              {"name": "b-other"}]
+
+
+def test_default_kinds_come_from_the_registry():
+    assert loadrun.choose_kinds(None, None, REGISTERED) == ["a-new", "a-pool"]
+    assert loadrun.choose_kinds(None, "gogc", REGISTERED) == ["a-new"]
+    assert loadrun.choose_kinds(["b-other"], None, REGISTERED) == ["b-other"]
+
+
+def test_an_unknown_kind_names_the_known_ones():
+    with pytest.raises(ValueError, match="unknown request kind.*nope.*known: a-new, a-pool, b-other"):
+        loadrun.choose_kinds(["a-new", "nope"], None, REGISTERED)
+
+
+def test_a_kind_that_needs_an_experiment_runs_on_its_build():
+    assert [p.build for p in loadrun.plan(["a-new", "x-arena"], None, {"x-arena": "arenas"})] == ["default", "arenas"]

@@ -18,12 +18,11 @@ from typing import IO, Callable
 
 from gobench.build import library as buildmod
 from gobench.collect import machine, protocol
+from gobench.collect import plan as registry
 from gobench.collect.spawn import Worker, stopping
 from gobench.errors import WorkerCrash
 from gobench.store import runs as store
 
-DEFAULT_KINDS = ("order-new", "order-pool", "tradecontext-heap", "tradecontext-slab")
-SWEEP_KIND = "order-new"
 SWEEPS = ("gogc", "gomaxprocs", "gc", "controller")
 GOGC_POINTS = ("50", "100", "200", "400", "off")
 GOMAXPROCS_POINTS = (1, 2, 4, 8)
@@ -58,10 +57,11 @@ def validate(rate: float, duration_s: float, warmup_s: float, sweep: str | None)
         raise ValueError(f"unknown sweep {sweep!r}; allowed: {', '.join(SWEEPS)}")
 
 
-def plan(kinds: list[str], sweep: str | None) -> list[Point]:
-    """plan lists the points of a load run or of a sweep."""
+def plan(kinds: list[str], sweep: str | None, builds: dict[str, str] | None = None) -> list[Point]:
+    """plan lists the points of a load run or of a sweep; ``builds`` names the build a kind needs (default:
+    "default")."""
     if sweep is None:
-        return [Point(k, k) for k in kinds]
+        return [Point(k, k, build=(builds or {}).get(k, "default")) for k in kinds]
     kind = kinds[0]
     if sweep == "gogc":
         pts = []
@@ -109,6 +109,23 @@ def measure_point(p: Point, library_dir: Path, request: dict) -> tuple[dict, dic
     return {**res, "result": rep["result"]}, info
 
 
+def choose_kinds(kinds: list[str] | None, sweep: str | None, registered: list[dict]) -> list[str]:
+    """choose_kinds checks the requested kinds against the registered ones, or picks the registry's
+    defaults: the kinds marked ``sweep`` for a sweep, those marked ``default`` otherwise."""
+    known = [k["name"] for k in registered]
+    if kinds:
+        unknown = [k for k in kinds if k not in known]
+        if unknown:
+            raise ValueError(f"unknown request kind(s) {', '.join(unknown)}; known: {', '.join(known)} "
+                             f"(`invoke scenarios` lists them)")
+        return list(kinds)
+    chosen = [k["name"] for k in registered if k.get("sweep" if sweep else "default")]
+    if not chosen:
+        raise ValueError(f"no request kind is registered as a {'sweep' if sweep else 'default'} kind; "
+                         f"name one with --family (known: {', '.join(known)})")
+    return chosen[:1] if sweep else chosen
+
+
 def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float = 10, warmup_s: float = 2,
         sweep: str | None = None, mode: str = "open", controller_interval_s: float = 5.0,
         out: IO[str] = sys.stdout, workers: int = 0, on_point: Callable[[dict], None] | None = None) -> dict:
@@ -116,16 +133,23 @@ def run(kinds: list[str] | None = None, rate: float = 12_000, duration_s: float 
 
     ``on_point`` is called with each point's entry when it is done (the command prints a line).
     """
-    kinds = list(kinds or ([SWEEP_KIND] if sweep else DEFAULT_KINDS))
     validate(rate, duration_s, warmup_s, sweep)
     if mode not in ("open", "closed"):
         raise ValueError(f"--mode must be open or closed, got {mode!r}")
     if not (isinstance(workers, int) and 0 <= workers <= 1024):
         raise ValueError(f"--workers must be 0 (GOMAXPROCS-1 for open loop, GOMAXPROCS for closed) or 1..1024, "
                          f"got {workers!r}")
-    points = plan(kinds, sweep)
-    builds = sorted({p.build for p in points}, key=lambda b: b != "default")
-    built = {b: buildmod.build(b, log=lambda m: print(m, file=out)) for b in builds}
+    log = lambda m: print(m, file=out)  # noqa: E731
+    built = {"default": buildmod.build("default", log=log)}
+    registered = {k["name"]: k for k in registry.load_kinds(built["default"])}
+    if any(k not in registered for k in kinds or []):  # a kind may need an experiment's build
+        built["arenas"] = buildmod.build("arenas", log=log)
+        for k in registry.load_kinds(built["arenas"]):
+            registered.setdefault(k["name"], k)
+    kinds = choose_kinds(kinds, sweep, list(registered.values()))
+    points = plan(kinds, sweep, {k: registered[k].get("requires") or "default" for k in kinds})
+    for b in sorted({p.build for p in points} - set(built)):
+        built[b] = buildmod.build(b, log=log)
     t0 = time.monotonic()
     results, libraries = [], {}
     for i, p in enumerate(points, 1):

@@ -17,25 +17,35 @@ from gobench.collect.spawn import Worker, stopping
 from gobench.errors import BuildError, WorkerCrash
 from gobench.records import FFI_NAME
 
-_SCENARIOS: dict[tuple[str, str], list[dict]] = {}
+_REGISTRY: dict[tuple[str, str], dict] = {}
 
 
-def scenarios(built: buildmod.Built) -> list[dict]:
-    """scenarios returns the scenario list a built library reports (family, variant, doc, params, hidden,
-    extra, and from newer libraries benchmark), read once per build in a worker (one Go runtime per process).
-
-    Raises BuildError when the library cannot be loaded.
-    """
+def _registry(built: buildmod.Built) -> dict:
+    """_registry is what a built library registered ({"scenarios": [...], "load_kinds": [...]}), read once
+    per build and process in a worker (one Go runtime per process). Raises BuildError when it cannot load."""
     key = (str(built.dir), built.stamp.get("sources_sha256", ""))
-    if key not in _SCENARIOS:
+    if key not in _REGISTRY:
         with stopping({}) as workers:
             w = workers["info"] = Worker(f"{built.variant} library", built.dir)
             try:
-                _SCENARIOS[key] = w.request(*protocol.open_cmd([]))["scenarios"]
+                rep = w.request(*protocol.open_cmd([]))
             except WorkerCrash as e:
-                raise BuildError(f"the {built.variant} library in {built.dir} did not report its scenarios: {e}") \
+                raise BuildError(f"the {built.variant} library in {built.dir} did not report its registry: {e}") \
                     from None
-    return _SCENARIOS[key]
+        _REGISTRY[key] = {"scenarios": rep["scenarios"], "load_kinds": rep.get("load_kinds") or []}
+    return _REGISTRY[key]
+
+
+def scenarios(built: buildmod.Built) -> list[dict]:
+    """scenarios returns the scenarios a built library registered: family, variant, doc, params, metrics
+    (name, unit), smoke parameters, gate overrides, hidden, requires and its `go test -bench` pattern."""
+    return _registry(built)["scenarios"]
+
+
+def load_kinds(built: buildmod.Built) -> list[dict]:
+    """load_kinds returns the request kinds a built library registered: name, doc, params, requires, and
+    whether the default load run (``default``) and the sweeps (``sweep``) use it."""
+    return _registry(built)["load_kinds"]
 
 
 @dataclass

@@ -107,13 +107,14 @@ def serve(lib: bridge.Library, commands: Iterable[str], reply: IO[str]) -> None:
                     apply_knobs(lib, cmd.get("knobs") or {})
                     info = lib.info()
                     scenarios = info.pop("scenarios", [])
+                    load_kinds = info.pop("load_kinds", [])
                     errors = {}
                     for name, params in cmd["specs"]:
                         try:
                             opened[name] = lib.open(name, params)
                         except GoBenchError as e:
                             errors[name] = str(e)
-                    send({"info": info, "scenarios": scenarios, "errors": errors})
+                    send({"info": info, "scenarios": scenarios, "load_kinds": load_kinds, "errors": errors})
                 elif op == "calibrate":
                     n, trials = calibrate(opened[cmd["name"]], cmd["goal_ns"], cmd["max_s"])
                     send({"n": n, "trials": trials})

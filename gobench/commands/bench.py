@@ -58,4 +58,16 @@ def scenarios(out: IO[str] = sys.stdout) -> int:
             out.write(f"{name}{tag}: {s['doc']}\n")
             for p in s["params"]:
                 out.write(f"    {p['name']}={p['default']} [{p['min']}..{p['max']}] {p.get('unit', '')} {p['doc']}\n")
+            for m in s.get("metrics") or []:
+                out.write(f"    metric {m['name']} ({m['unit']})\n")
+    out.write("\nLoad request kinds (invoke load --family KIND):\n")
+    seen = set()
+    for bname, b in built.items():
+        for k in plan.load_kinds(b):
+            if k["name"] in seen:
+                continue
+            seen.add(k["name"])
+            tags = [t for t in ("default" if k.get("default") else "", "sweep" if k.get("sweep") else "",
+                                f"[{bname}]" if bname != "default" else "") if t]
+            out.write(f"{k['name']}{' (' + ', '.join(tags) + ')' if tags else ''}: {k['doc']}\n")
     return 0
