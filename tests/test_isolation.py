@@ -91,7 +91,10 @@ def test_ctrl_c_stops_every_worker_and_stores_nothing(built_default):
     from gobench.store import runs as store
 
     runs_before = set(store.runs_dir().iterdir()) if store.runs_dir().exists() else set()
-    code = "import sys; from gobench.commands import bench; sys.exit(bench.bench('OrderItem', quick=False))"
+    # A terminal's child gets SIGINT's default action. When this suite itself was started in the
+    # background (nohup, `&`), SIGINT is ignored and the child would inherit that, so restore it.
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from gobench.commands import bench; sys.exit(bench.bench('OrderItem', quick=False))")
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
     workers: set[int] = set()
