@@ -63,3 +63,14 @@ def test_prune_src_builds_keeps_recent_and_in_use(monkeypatch, tmp_path):
     assert sorted(d.name for d in gone) == ["src-1", "src-2", "src-3"]
     assert sorted(d.name for d in root.iterdir()) == ["src-0", "src-4", "src-5", "src-6", "src-7"]
     assert build.prune_src_builds(keep=dirs[0], now=now) == []
+
+
+def test_a_cc_that_is_set_but_missing_is_an_error(monkeypatch):
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    with pytest.raises(ToolchainError, match="CC='/nonexistent/cc' is set but"):
+        toolchain._find_cc()
+
+
+def test_cc_may_carry_flags(monkeypatch):
+    monkeypatch.setenv("CC", "gcc -m64")
+    assert os.path.basename(toolchain._find_cc()) == "gcc"

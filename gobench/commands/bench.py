@@ -11,7 +11,7 @@ from gobench.collect import micro as collect
 from gobench.collect import plan
 from gobench.collect.protocol import Settings
 from gobench.commands.common import after_run, parse_params
-from gobench.errors import BuildError, ToolchainError
+from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import text as present
 from gobench.store import runs as store
 
@@ -28,6 +28,7 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     t0 = time.monotonic()
     try:
         st.validate()
+        store.check_writable()
         run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out)
     except (ValueError, ToolchainError, BuildError) as e:
         print(f"gobench: {e}", file=err)
@@ -36,7 +37,11 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         print("\ngobench: interrupted; nothing was stored.", file=err)
         return 130
     summary.attach(run)
-    folder = store.write_run(run)
+    try:
+        folder = store.write_run(run)
+    except StoreError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")

@@ -9,7 +9,7 @@ from typing import IO
 from gobench.collect import load as loadrun
 from gobench.commands.bench import bench
 from gobench.commands.common import after_run
-from gobench.errors import BuildError, ToolchainError
+from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import load as loadtext
 from gobench.store import runs as store
 
@@ -42,7 +42,11 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         except KeyboardInterrupt:
             print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
             return 130
-        folder = store.write_run(run_)
+        try:
+            folder = store.write_run(run_)
+        except StoreError as e:
+            print(f"gobench review: {title}: {e}", file=err)
+            return 2
         out.write("\n" + loadtext.table(run_) + f"stored {folder}\n")
         joined.append(str(folder))
         if any(e["status"] != "ok" for e in run_["load"]):

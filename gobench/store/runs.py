@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 from gobench.store import atomic
@@ -97,10 +98,26 @@ def bench_text(run: dict) -> str:
     return out.getvalue()
 
 
-def write_run(run: dict, root: Path = RESULTS) -> Path:
-    """write_run stores a complete run folder atomically and points results/latest at it."""
-    final = runs_dir(root) / run["run_id"]
-    tmp = runs_dir(root) / f".{run['run_id']}.partial"
+def check_writable(root: Path = RESULTS) -> None:
+    """check_writable raises StoreError, before anything is measured, when runs cannot be stored under root."""
+    folder = runs_dir(root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check.", suffix=".tmp"):
+            pass
+    except OSError as e:
+        raise StoreError(f"cannot store runs in {folder}: {e.strerror or e}. Make it a writable folder "
+                         f"(or remove what is in its way) before measuring.") from None
+
+
+def fallback_dir() -> Path:
+    """fallback_dir is where a run goes when its results folder cannot take it."""
+    return Path(tempfile.gettempdir()) / "gobench-unsaved-runs"
+
+
+def _write_folder(run: dict, parent: Path) -> Path:
+    final = parent / run["run_id"]
+    tmp = parent / f".{run['run_id']}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
@@ -111,8 +128,28 @@ def write_run(run: dict, root: Path = RESULTS) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    atomic.write_text(root / "latest", run["run_id"] + "\n")
     return final
+
+
+def write_run(run: dict, root: Path = RESULTS) -> Path:
+    """write_run stores a complete run folder atomically and points results/latest at it.
+
+    When the folder cannot take it (a full disk, a file in the way), the run
+    is written to fallback_dir() instead and StoreError names both places:
+    what was measured is not lost.
+    """
+    try:
+        final = _write_folder(run, runs_dir(root))
+        atomic.write_text(root / "latest", run["run_id"] + "\n")
+        return final
+    except OSError as e:
+        why = f"could not store run {run['run_id']} in {runs_dir(root)}: {e.strerror or e}"
+    try:
+        saved = _write_folder(run, fallback_dir())
+    except OSError as e2:
+        raise StoreError(f"{why}; nor in {fallback_dir()}: {e2.strerror or e2}") from None
+    raise StoreError(f"{why}. The run was written to {saved} instead; move it to {runs_dir(root)} when there "
+                     f"is room.")
 
 
 def resolve(run: str | None, root: Path = RESULTS) -> Path:

@@ -1,4 +1,5 @@
-"""Atomic writes: temporaries of a killed writer are removed by the next write; a CC that is set must exist."""
+"""Writing results: a killed writer's temporaries are removed by the next write; an unwritable results
+folder is refused before measuring; a run that cannot be stored goes to a fallback folder."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import time
 
 import pytest
 
-from gobench.build import toolchain
-from gobench.errors import ToolchainError
 from gobench.store import atomic
 
 
@@ -43,12 +42,30 @@ def test_a_live_writers_temporary_is_kept(tmp_path):
     assert atomic.remove_stale_temporaries(tmp_path) == [old]
 
 
-def test_a_cc_that_is_set_but_missing_is_an_error(monkeypatch):
-    monkeypatch.setenv("CC", "/nonexistent/cc")
-    with pytest.raises(ToolchainError, match="CC='/nonexistent/cc' is set but"):
-        toolchain._find_cc()
+def test_an_unwritable_results_folder_is_refused_before_measuring(tmp_path):
+    from gobench.errors import StoreError
+    from gobench.store import runs
+
+    blocked = tmp_path / "results"
+    blocked.write_text("a file where the results folder should be")
+    with pytest.raises(StoreError, match="cannot store runs in .*results/runs"):
+        runs.check_writable(blocked)
 
 
-def test_cc_may_carry_flags(monkeypatch):
-    monkeypatch.setenv("CC", "gcc -m64")
-    assert os.path.basename(toolchain._find_cc()) == "gcc"
+def test_a_run_that_cannot_be_stored_goes_to_the_fallback_folder(tmp_path, monkeypatch):
+    import json
+
+    from gobench.errors import StoreError
+    from gobench.store import runs
+    from synthetic_runs import make_run
+
+    monkeypatch.setattr(runs.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    blocked = tmp_path / "results"
+    blocked.write_text("in the way")
+    run = make_run()
+    with pytest.raises(StoreError, match="written to .*gobench-unsaved-runs") as e:
+        runs.write_run(run, blocked)
+    saved = tmp_path / "tmp" / "gobench-unsaved-runs" / run["run_id"]
+    assert str(saved) in str(e.value)
+    assert json.loads((saved / "run.json").read_text())["run_id"] == run["run_id"]
+    assert (saved / "bench.txt").exists()
