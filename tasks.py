@@ -189,5 +189,15 @@ def new_pattern(c: Context, name):
     _exit(cmd.main(name))
 
 
+@task(help={"runs": "bench --quick sessions in a row (default 20)",
+            "calls": "round calls (one FFI crossing each) in one worker (default 10000)",
+            "filter": "regular expression on Family/Variant for the bench sessions (default: all)"})
+def soak(c: Context, runs: int = 20, calls: int = 10_000, filter: str = ""):
+    """Repeat bench sessions and FFI calls; report RSS, descriptors and temp files before and after."""
+    from gobench.commands import soak as cmd
+
+    _exit(cmd.main(runs, calls, filter or None))
+
+
 ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history,
-                new_pattern)
+                new_pattern, soak)
