@@ -1,4 +1,5 @@
-"""REPORT.md / REPORT.html (gobench/report.py) and `invoke report` (commands.report): content, golden file, bad input."""
+"""REPORT.md / REPORT.html (present/report.py) and `invoke report` (commands/report.py): content, golden file,
+bad input."""
 
 from __future__ import annotations
 
