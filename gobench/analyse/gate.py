@@ -66,13 +66,13 @@ from statistics import median
 from gobench.analyse import summary
 from gobench.analyse.stats import mann_whitney_p
 from gobench.errors import GateError
-from gobench.metrics import HEADLINE, METRICS
+from gobench.metrics import EXACT, HEADLINE, METRICS
 from gobench.records import FFI_NAME
 
 # The metrics the gate checks are the table's headline metrics: the exact ones with a tolerance
 # ("deterministic"), the others with the U test and a minimum effect ("statistical").
-DETERMINISTIC = tuple(m for m in HEADLINE if METRICS[m].exact)
-STATISTICAL = tuple(m for m in HEADLINE if not METRICS[m].exact)
+DETERMINISTIC = tuple(m for m in HEADLINE if m in EXACT)
+STATISTICAL = tuple(m for m in HEADLINE if m not in EXACT)
 # Their effect size is the median of paired round ratios when rounds are paired (lockstep); a coarse
 # metric (GC counts: a few per round) has per-pair ratios too coarse for that: ratio of medians.
 PAIRED_EFFECT = tuple(m for m in STATISTICAL if not METRICS[m].coarse)

@@ -12,9 +12,6 @@ from pathlib import Path
 from gobench.metrics import unit_of
 from gobench.present.fmt import fmt_num
 
-VERDICT_ORDER = ("regression", "improvement", "unchanged", "new", "missing", "not-compared")
-
-
 def _change(c) -> str:
     if c.kind == "status":
         return "-"

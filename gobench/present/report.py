@@ -336,7 +336,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
                 doc.pre("\n".join(lines[:25]) + (f"\n... ({len(lines) - 25} more lines in run.json)"
                                                  if len(lines) > 25 else ""))
         if warnings:
-            doc.p("run.json deviates from gobench/schema/run.schema.json here (the report reads it anyway):")
+            doc.p("run.json deviates from gobench/store/schemas/run.schema.json here (the report reads it anyway):")
             doc.ul(warnings)
 
     doc.h(2, "FFI crossing cost")
