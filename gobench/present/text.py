@@ -1,7 +1,8 @@
 """Text tables of a run for the terminal and for Markdown.
 
-Numbers in the cells are formatted by present.fmt (fmt_num and ci_text are
-also reachable from here for the modules that import them from this one).
+Numbers in the cells are formatted by present.fmt. fmt_num and ci_text are
+imported here and so still reachable as present.text.fmt_num: collect's
+load and crosscheck tables use that name until they leave collect.
 """
 
 from __future__ import annotations
