@@ -1,15 +1,13 @@
 """gobench: measures Go memory-optimisation patterns and checks an article's claims.
 
-Data flows one way through the package, one sub-package per stage:
+Data flows one way through the package:
 
-    measure (Go, gosrc/)  ->  collect  ->  store  ->  analyse  ->  present
+    measure (Go, gosrc/)  ->  collect (worker.py, protocol.py, bridge.py)
+    ->  store (store.py)  ->  analyse (stats.py)  ->  present (present.py)
 
-build/ makes the c-shared library that collect drives through a cffi
-API-mode extension, each library in its own worker process because a Go
-runtime cannot be unloaded or duplicated. commands/ wires the stages, one
-module per invoke task. The modules directly under gobench/ are the bottom
-layer every stage shares: errors, records, paths and metrics (the one table
-of metrics derived from a round).
+The Go code is built as a c-shared library (build.py) and driven through a
+cffi API-mode extension; each library runs in its own worker process
+(orchestrate.py) because a Go runtime cannot be unloaded or duplicated.
 """
 
 __version__ = "0.1.0"

@@ -2,7 +2,7 @@
 
 Only one Go library can live in a process, so tests that need another build
 variant, a fatal error or other GOGC/GOMAXPROCS settings run it in a worker
-process (gobench.collect.orchestrate) instead.
+process (gobench.orchestrate) instead.
 """
 
 from __future__ import annotations
