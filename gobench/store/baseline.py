@@ -3,9 +3,11 @@
 ``results/baseline/baseline.json`` (schema ``gobench.baseline/1``) wraps a
 run record with what is needed to repeat it (settings, builds, sessions,
 filter); ``results/baseline/gate.json`` optionally overrides the gate's
-thresholds. This module reads and writes them as plain dicts and checks
-only their shape: analyse.gate turns the thresholds into a Config, and
-commands.gate checks that the settings are ones the collector accepts.
+thresholds. This module builds the baseline document and reads both files
+as plain dicts, checking only their shape (commands.gate writes the
+baseline with store.atomic): analyse.gate turns the thresholds into a
+Config, and commands.gate checks that the settings are ones the collector
+accepts.
 """
 
 from __future__ import annotations
