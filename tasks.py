@@ -125,7 +125,7 @@ def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0,
     """Record the performance gate's baseline: results/baseline/baseline.json (commit it)."""
     from gobench.commands import gate as cmd
 
-    _exit(cmd.gate_baseline(quick, filter or None, rounds or None, round_ms or None, sessions or None))
+    _exit(cmd.baseline(quick, filter or None, rounds or None, round_ms or None, sessions or None))
 
 
 @task(help={"against": "git ref to compare with on this machine (lockstep ABBA), e.g. origin/main; "
@@ -139,7 +139,7 @@ def check(c: Context, against: str = "", strict_timing: bool = False, filter: st
     """Performance gate: exit 0 pass, 1 regression, 2 could not check; summary in results/gate/summary.md."""
     from gobench.commands import gate as cmd
 
-    _exit(cmd.gate_check(against or None, strict_timing, filter or None, quick, blocks or None))
+    _exit(cmd.check(against or None, strict_timing, filter or None, quick, blocks=blocks or None))
 
 
 @task(name="gate-selftest",
@@ -147,9 +147,9 @@ def check(c: Context, against: str = "", strict_timing: bool = False, filter: st
             "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)"})
 def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
     """Measure the gate itself: A/A false alarms and detections of test-only injected regressions."""
-    from gobench.commands import gate as cmd
+    from gobench.commands import gate_selftest as cmd
 
-    _exit(cmd.gate_selftest(trials, quick))
+    _exit(cmd.selftest(trials, quick))
 
 @task(help={"run": "run id or folder (default: the latest run)",
             "with": "another run whose results join the claims table, e.g. the `invoke load` run (repeatable)"},

@@ -1,6 +1,6 @@
 """Synthetic run records for the analysis and presentation tests.
 
-They follow gobench/schema/run.schema.json (a test checks that) and have the
+They follow gobench/store/schemas/run.schema.json (a test checks that) and have the
 shape collect.run_micro produces, plus a "load" section shaped like the Go
 load generator's reply. Values are deterministic (seeded), so reports built
 from them can be compared with golden files.
@@ -98,7 +98,7 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
                kept_up: bool = True, sweep: str | None = None, point: dict | None = None, heap: float = 8e6,
                gc_cpu: float = 0.02, seed: int = 1, label: str | None = None, timeline: list | None = None,
                build: str = "default", gomaxprocs: int = 2, gogc: int = 100, mode: str = "open") -> dict:
-    """load_entry is one entry shaped as gobench/loadrun.py stores the Go generator's reply (gosrc/load Result)."""
+    """load_entry is one entry shaped as gobench/collect/load.py stores the Go generator's reply (gosrc/load Result)."""
     cycles = gc_per_min / 6  # 10 s runs
     stw_count = int(round(cycles * 2))
     lb = _latency_buckets(p50_ns, 0.6, 4000, seed)

@@ -1,4 +1,4 @@
-"""Charts (gobench/charts.py): which files a run produces, skipping absent data, stable output."""
+"""Charts (present/charts.py): which files a run produces, skipping absent data, stable output."""
 
 from __future__ import annotations
 

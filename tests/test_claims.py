@@ -1,22 +1,37 @@
-"""Claim verdicts (gobench/claims.py): every verdict kind of every decide type, on synthetic runs."""
+"""Claim verdicts (analyse/claims.py, rendered by present/claims.py): every verdict kind of every decide type,
+on synthetic runs."""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import synthetic_runs as syn
 
 from gobench.analyse import claims
+from gobench.present import claims as claimstable
 
 CLAIMS_MD = Path("/work/shared/CLAIMS.md")
 
 
-def verdict(run: dict, cid: str, escape: Path | None = None) -> claims.Verdict:
-    return next(v for v in claims.evaluate(run, escape) if v.id == cid)
+@dataclass
+class Shown:
+    """Shown is a verdict as a reader sees it: its phrases rendered."""
+
+    kind: str
+    measured: str
+    verdict: str
+    notes: list[str]
+
+
+def verdict(run: dict, cid: str, escape: Path | None = None) -> Shown:
+    v = next(v for v in claims.evaluate(run, escape) if v.id == cid)
+    return Shown(v.kind, claimstable.text(v.measured), claimstable.text(v.verdict),
+                 [claimstable.text(n) for n in v.notes])
 
 
 def with_bench(run: dict, name: str, rounds: list[dict]) -> dict:
@@ -226,12 +241,49 @@ def test_escape_verdicts(tmp_path):
     assert "no none.json in the results folder" in verdict(BASE, "C12", tmp_path / "none.json").verdict
 
 
-def test_unexpected_data_is_not_measurable_not_a_crash():
+def test_odd_load_replies_are_read_defensively():
+    """Load replies are another program's output: loadview reads a missing or odd field as absent."""
     run = copy.deepcopy(BASE)
     run["load"][0]["result"]["gc"] = "garbage"
     run["load"][1]["result"] = {"latency": None}
     vs = claims.evaluate(run)
-    assert len(vs) == 13 and all(v.verdict for v in vs)
+    assert len(vs) == 13 and all(claimstable.text(v.verdict) for v in vs)
+
+
+def test_a_bug_raises_instead_of_becoming_a_verdict():
+    doc = claims.load_claims()
+    broken = copy.deepcopy(doc)
+    spec = next(c for c in broken["claims"] if c["decide"]["type"] == "load_ratio")["decide"]["metrics"][0]
+    spec["path"] = "nosuchgroup.cycles"  # a claims.json mistake: must fail loudly, not read "not measurable"
+    with pytest.raises(ValueError, match="unknown load metric path"):
+        claims.evaluate(BASE, claims_doc=broken)
+
+
+def test_unknown_decide_type_is_rejected_on_load(tmp_path):
+    doc = claims.load_claims()
+    doc["claims"][0]["decide"]["type"] = "micro_ratoi"
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="decide type 'micro_ratoi'"):
+        claims.load_claims(path)
+
+
+def test_verdicts_carry_numbers():
+    """The measured numbers stay numbers in the verdict; present.claims formats them."""
+    v = next(v for v in claims.evaluate(BASE) if v.id == "C1")
+    numbers = []
+
+    def walk(t):
+        if isinstance(t, claims.Phrase):
+            for x in t.values.values():
+                walk(x)
+        elif isinstance(t, float):
+            numbers.append(t)
+
+    walk(v.measured)
+    new = next(b for b in BASE["benchmarks"] if b["name"] == "OrderItem/new")
+    assert new["summary"]["ns_per_op"]["median"] in numbers
+    assert claimstable.text(claims.say("{x:num ms} {r:ratio}", x=1234.4, r=2.0)) == "1,234 ms 2x"
 
 
 def _numbers(text: str) -> set[float]:
@@ -267,7 +319,7 @@ def test_claimed_text_is_exactly_as_in_claims_md():
 
 
 def test_table_rows_have_every_claim():
-    rows = claims.table_rows(claims.evaluate(BASE))
+    rows = claimstable.table_rows(claims.evaluate(BASE))
     assert [r[0] for r in rows] == [f"C{i}" for i in range(1, 14)]
-    assert all(len(r) == len(claims.HEADER) for r in rows)
+    assert all(len(r) == len(claimstable.HEADER) and all(isinstance(x, str) for x in r) for r in rows)
     assert rows[1][1].startswith("(as C1) ")

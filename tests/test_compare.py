@@ -1,4 +1,4 @@
-"""Run comparison (gobench/compare.py), history (gobench/history.py) and their cli entry points."""
+"""Run comparison (analyse/compare.py, present/compare.py), history (analyse/history.py) and their commands."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import synthetic_runs as syn
 from gobench.commands import compare as compare_cmd, history as history_cmd
 from gobench.analyse import compare
 from gobench.analyse import history
+from gobench.metrics import HEADLINE
+from gobench.present import compare as table
 from gobench.store import runs as store
 
 
@@ -34,26 +36,27 @@ def test_significance_and_ratio():
     a, b = runs()
     rows = compare.compare(a, b)
     slow = row(rows, "OrderItem/new")
-    assert slow.significant and 1.9 < slow.ratio < 2.1 and slow.delta().startswith("+")
+    assert slow.significant and 1.9 < slow.ratio < 2.1 and table.delta(slow).startswith("+")
     same = row(rows, "PaymentRoute/interface")  # same seed and values in both runs
-    assert not same.significant and same.delta() == "~"
-    assert row(rows, "OrderItem/new", "allocs_per_op").delta() == "~"  # exact counts, equal
+    assert not same.significant and table.delta(same) == "~"
+    assert table.delta(row(rows, "OrderItem/new", "allocs_per_op")) == "~"  # exact counts, equal
+    assert list(dict.fromkeys(r.metric for r in rows)) == list(HEADLINE)  # the default metrics: the table's
 
 
 def test_benchmarks_in_one_run_only_are_listed():
     a, b = runs()
     rows = compare.compare(a, b)
-    assert row(rows, "StructLayout/packed").delta() == "only in A"
-    assert row(rows, "Extra/only").delta() == "only in B"
-    assert row(rows, "TradeContext/arena [arenas]").delta() == "no data"  # crashed in both: still listed
-    text = compare.render(rows, a, b)
+    assert table.delta(row(rows, "StructLayout/packed")) == "only in A"
+    assert table.delta(row(rows, "Extra/only")) == "only in B"
+    assert table.delta(row(rows, "TradeContext/arena [arenas]")) == "no data"  # crashed in both: still listed
+    text = table.render(rows, a, b)
     assert "only in A" in text and "only in B" in text
     assert "cpu: Synthetic CPU (A) vs Other CPU (B)" in text
 
 
 def test_render_markdown():
     a, b = runs()
-    text = compare.render(compare.compare(a, b, ["ns_per_op"]), a, b, markdown=True)
+    text = table.render(compare.compare(a, b, ["ns_per_op"]), a, b, markdown=True)
     assert "| scenario | A median (95% CI) |" in text and "allocs_per_op" not in text
 
 

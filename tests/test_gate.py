@@ -1,4 +1,6 @@
-"""Tests of the performance gate (analyse/gate.py, collect/gate_sessions.py, collect/scheduler.py, gatereport.py).
+"""Tests of the performance gate: analyse/gate.py (the decision), store/baseline.py (its files),
+commands/gate.py and gate_selftest.py (wiring), collect/gate_sessions.py and scheduler.py (measuring),
+present/gatereport.py (the summary).
 
 Decision logic is tested on synthetic samples (fast, deterministic). The
 ``slow`` tests run the real thing on quick settings: the same library against
@@ -19,12 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from gobench.collect import gate_sessions as abrun
-from gobench.build import library as build
 from gobench.analyse import gate
-from gobench.present import gatereport
-from gobench.store import runs as store
+from gobench.build import library as build
+from gobench.collect import gate_sessions as abrun
+from gobench.commands import gate as cmd
+from gobench.commands import gate_selftest as selftest
 from gobench.errors import GateError
+from gobench.metrics import EXACT, HEADLINE, METRICS
+from gobench.present import gatereport
+from gobench.store import baseline as baselinefile
+from gobench.store import runs as store
 
 TESTDATA = Path(__file__).parent / "testdata"
 HERE_MACHINE = {"hostname": "vm", "cpu_model": "Test CPU", "cpu_count": 2}
@@ -145,19 +151,30 @@ def test_holm_counts_every_comparison():
 
 
 def test_config_overrides_min_effect_per_scenario(tmp_path):
-    p = tmp_path / "gate.json"
-    p.write_text(json.dumps({"scenarios": {"OrderItem/*": {"min_effect": {"ns_per_op": 0.3}}}}))
-    cfg = gate.load_config(p)
+    cfg = gate.config_from({"scenarios": {"OrderItem/*": {"min_effect": {"ns_per_op": 0.3}}}})
     assert cfg.for_scenario("OrderItem/new", "ns_per_op") == (0.3, False)
     assert cfg.for_scenario("Other/x", "ns_per_op") == (0.1, False)
     assert cfg.for_scenario("Fault/panic", "ns_per_op")[1] is True
     assert gate.compare(*synth(shift=1.2, noise=0.03), config=cfg).exit_code == 0
-    p.write_text(json.dumps({"min_efect": 0.2}))
     with pytest.raises(GateError, match="unknown keys"):
-        gate.load_config(p)
-    p.write_text(json.dumps({"min_effect": "10%"}))
+        gate.config_from({"min_efect": 0.2})
     with pytest.raises(GateError, match="min_effect must be a number"):
-        gate.load_config(p)
+        gate.config_from({"min_effect": "10%"})
+    with pytest.raises(GateError, match="scenarios must be an object"):
+        gate.config_from({"scenarios": ["OrderItem/*"]})
+
+
+def test_gate_json_is_read_from_disk(tmp_path):
+    p = tmp_path / "gate.json"
+    assert baselinefile.read_config(p) == {}  # no file: the defaults
+    p.write_text(json.dumps({"comment": "why", "scenarios": {"OrderItem/*": {"min_effect": 0.3}}}))
+    assert cmd.load_config(p).for_scenario("OrderItem/new", "ns_per_op") == (0.3, False)
+    p.write_text(json.dumps({"min_efect": 0.2}))
+    with pytest.raises(GateError, match=f"{p}: unknown keys"):
+        cmd.load_config(p)
+    p.write_text("{oops")
+    with pytest.raises(GateError, match="not valid JSON"):
+        baselinefile.read_config(p)
 
 
 def test_exact_facts_struct_sizes_and_escapes():
@@ -190,8 +207,8 @@ def test_markdown_golden():
 
 def _write_baseline(path: Path) -> dict:
     base, _ = synth()
-    base["settings"] = gate.QUICK.as_dict()
-    doc = gate.baseline_doc(base, ["default"], 3)
+    base["settings"] = cmd.QUICK.as_dict()
+    doc = baselinefile.baseline_doc(base, ["default"], 3)
     path.write_text(json.dumps(doc))
     return doc
 
@@ -217,9 +234,9 @@ def test_unusable_baseline_is_exit_2(tmp_path, damage, match):
     elif damage == "foreign-run":
         p.write_text(json.dumps({**doc, "run": {"schema": "other/1", "benchmarks": []}}))
     with pytest.raises(GateError, match=match):
-        gate.load_baseline(p)
+        baselinefile.load_baseline(p)
     err = io.StringIO()
-    assert gate.check_main(baseline_path=p, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
+    assert cmd.check(baseline_path=p, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
     assert "could not check" in err.getvalue() and "invoke baseline" in err.getvalue()
 
 
@@ -227,13 +244,22 @@ def test_baseline_settings_must_match(tmp_path):
     p = tmp_path / "baseline.json"
     _write_baseline(p)
     err = io.StringIO()
-    assert gate.check_main(baseline_path=p, rounds=3, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
+    assert cmd.check(baseline_path=p, rounds=3, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
     assert "must use the same" in err.getvalue()
+
+
+def test_baseline_with_bad_settings_is_exit_2(tmp_path):
+    p = tmp_path / "baseline.json"
+    doc = _write_baseline(p)
+    p.write_text(json.dumps({**doc, "settings": {**doc["settings"], "rounds": 0}}))
+    err = io.StringIO()
+    assert cmd.check(baseline_path=p, out_dir=tmp_path / "out", out=io.StringIO(), err=err) == 2
+    assert "bad settings" in err.getvalue() and "invoke baseline" in err.getvalue()
 
 
 def test_bad_ref_is_exit_2(tmp_path):
     err = io.StringIO()
-    assert gate.check_main(against="no-such-ref-9f8e7d", out_dir=tmp_path, out=io.StringIO(), err=err) == 2
+    assert cmd.check(against="no-such-ref-9f8e7d", out_dir=tmp_path, out=io.StringIO(), err=err) == 2
     assert "no such commit" in err.getvalue() and "fetch-depth" in err.getvalue()
 
 
@@ -258,10 +284,10 @@ BLOCKS = 4
 
 @pytest.mark.slow
 def test_aa_same_code_passes():
-    d = gate.run_trial("A/A", gate.QUICK, BLOCKS, out=io.StringIO())
+    d = selftest.run_trial("A/A", cmd.QUICK, BLOCKS, out=io.StringIO())
     assert d.exit_code == 0, gatereport.terminal(d)
     c = d.find("OrderItem/new", "ns_per_op")
-    assert c.paired and c.n_base == c.n_head == BLOCKS * gate.QUICK.rounds
+    assert c.paired and c.n_base == c.n_head == BLOCKS * cmd.QUICK.rounds
 
 
 @pytest.mark.slow
@@ -270,7 +296,7 @@ def test_inject_slow_is_a_timing_regression():
     # something else; a second trial is allowed (gate-selftest reports the
     # detection rate over many trials). A/A above gets no second chance.
     for attempt in range(2):
-        d = gate.run_trial("slow", gate.QUICK, BLOCKS, out=io.StringIO())
+        d = selftest.run_trial("slow", cmd.QUICK, BLOCKS, out=io.StringIO())
         c = d.find("OrderItem/new", "ns_per_op")
         if c.fails:
             break
@@ -282,7 +308,7 @@ def test_inject_slow_is_a_timing_regression():
 
 @pytest.mark.slow
 def test_inject_alloc_is_a_deterministic_regression():
-    d = gate.run_trial("alloc", gate.QUICK, BLOCKS, out=io.StringIO())
+    d = selftest.run_trial("alloc", cmd.QUICK, BLOCKS, out=io.StringIO())
     c = d.find("OrderItem/new", "allocs_per_op")
     assert c.fails and c.head - c.base == pytest.approx(1.0, abs=0.01), gatereport.terminal(d)
     assert d.find("OrderItem/new", "bytes_per_op").head - d.find("OrderItem/new", "bytes_per_op").base == \
@@ -296,7 +322,7 @@ def test_check_against_head_end_to_end(tmp_path, monkeypatch):
     summary_file = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary_file))
     out = io.StringIO()
-    code = gate.check_main(against="HEAD", filter_="^OrderItem/new$", quick=True, blocks=2, builds=["default"],
+    code = cmd.check(against="HEAD", filter_="^OrderItem/new$", quick=True, blocks=2, builds=["default"],
                            out_dir=tmp_path / "gate", out=out, err=out)
     assert code in (0, 1), out.getvalue()  # HEAD may differ from the working tree; it must be checkable
     assert "block 2/2" in out.getvalue()
@@ -315,11 +341,11 @@ def test_check_against_head_end_to_end(tmp_path, monkeypatch):
 def test_baseline_then_check_end_to_end(tmp_path):
     p = tmp_path / "baseline.json"
     out = io.StringIO()
-    assert gate.baseline_main(quick=True, filter_="^OrderItem/new$", sessions=2, builds=["default"], path=p,
+    assert cmd.baseline(quick=True, filter_="^OrderItem/new$", sessions=2, builds=["default"], path=p,
                               out=out, err=out) == 0, out.getvalue()
-    doc = gate.load_baseline(p)
-    assert doc["sessions"] == 2 and len(doc["run"]["benchmarks"][0]["rounds"]) == 2 * gate.QUICK.rounds
-    code = gate.check_main(baseline_path=p, out_dir=tmp_path / "gate", out=out, err=out)
+    doc = baselinefile.load_baseline(p)
+    assert doc["sessions"] == 2 and len(doc["run"]["benchmarks"][0]["rounds"]) == 2 * cmd.QUICK.rounds
+    code = cmd.check(baseline_path=p, out_dir=tmp_path / "gate", out=out, err=out)
     # timing across time may legitimately fail on a steady machine whose load changed; the
     # allocation counts of unchanged code may not
     assert code in (0, 1), out.getvalue()
@@ -327,6 +353,8 @@ def test_baseline_then_check_end_to_end(tmp_path):
     assert dec["mode"] == "baseline" and dec["same_machine"] and dec["timing_gated"]
     det = [c for c in dec["comparisons"] if c["kind"] == "deterministic"]
     assert len(det) == 2 and all(c["verdict"] == "unchanged" for c in det), det
+    stored = json.loads((tmp_path / "gate" / "head.run.json").read_text())
+    assert stored["benchmarks"][0]["summary"]["allocs_per_op"]["n"] == 2 * cmd.QUICK.rounds  # summaries attached
 
 
 @pytest.mark.slow
@@ -352,3 +380,14 @@ def test_arena_bytes_tolerance_is_per_scenario():
     arena = gate._deterministic("TradeContext/arena", "bytes_per_op", [2011.0] * 6, [2061.0] * 6, cfg)
     other = gate._deterministic("TradeContext/heap", "bytes_per_op", [2304.0] * 6, [2354.0] * 6, cfg)
     assert arena.verdict == "unchanged" and other.verdict == "regression"
+
+
+def test_the_gate_checks_the_tables_headline_metrics():
+    """The gate's metric lists come from gobench.metrics: exact metrics with a tolerance, the rest statistically."""
+    assert set(gate.DETERMINISTIC) == set(EXACT) & set(HEADLINE) == {"allocs_per_op", "bytes_per_op"}
+    assert gate.DETERMINISTIC + gate.STATISTICAL == tuple(m for m in HEADLINE if METRICS[m].exact) + \
+        tuple(m for m in HEADLINE if not METRICS[m].exact)
+    assert gate.PAIRED_EFFECT == ("ns_per_op",)  # GC counts are coarse: ratio of medians
+    d = gate.compare(*synth())
+    assert [c.metric for c in d.comparisons if c.scenario == "OrderItem/new"] == \
+        list(gate.DETERMINISTIC) + list(gate.STATISTICAL)

@@ -113,7 +113,8 @@ def test_no_import_cycles():
 
 
 @pytest.mark.parametrize("module", ["gobench.present.report", "gobench.present.charts", "gobench.analyse.claims",
-                                    "gobench.analyse.gate"])
+                                    "gobench.analyse.gate", "gobench.present.gatereport", "gobench.present.compare",
+                                    "gobench.store.baseline", "gobench.metrics"])
 def test_presenting_does_not_load_the_ffi_or_the_build(module):
     code = (f"import sys, {module}; bad = [m for m in ('cffi', 'gobench.build', 'gobench.collect') if m in sys.modules];"
             "print(bad); sys.exit(1 if bad else 0)")

@@ -1,4 +1,5 @@
-"""REPORT.md / REPORT.html (gobench/report.py) and `invoke report` (commands.report): content, golden file, bad input."""
+"""REPORT.md / REPORT.html (present/report.py) and `invoke report` (commands/report.py): content, golden file,
+bad input."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_load_deviation_is_a_warning_not_fatal(tmp_path):
     run["load"] = run["load"][:1]
     run["load"][0]["sweep"] = "frobnicate"
     md = report.write_report(stored(tmp_path, run)).read_text()
-    assert "deviates from gobench/schema/run.schema.json" in md and "frobnicate" in md
+    assert "deviates from gobench/store/schemas/run.schema.json" in md and "frobnicate" in md
 
 
 def _write(root: Path, run_id: str, text: str) -> None:

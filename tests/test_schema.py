@@ -1,4 +1,4 @@
-"""The run schema (gobench/schema/run.schema.json) and its checker (gobench/schemacheck.py)."""
+"""The run schema (gobench/store/schemas/run.schema.json) and its checker (gobench/store/schema.py)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Verdicts on the seed article's claims, from a stored run.
 
-This is the analysis step for claims: it reads gobench/claims.json (the
-claims as data), a run record and, for the escape-analysis claims,
+This is the analysis step for claims: it reads gobench/analyse/claims.json
+(the claims as data), a run record and, for the escape-analysis claims,
 results/escape.json, and returns one Verdict per claim. It never runs a
 benchmark; a claim whose data is not in the run is "not measurable here"
-with the reason and the command that would measure it.
+with the reason and the command that would measure it. Anything else that
+goes wrong while deciding is a bug and raises.
 
 A verdict is one of:
 
@@ -37,6 +38,11 @@ The "decide" types in claims.json:
   (claims C7, C8, C9); see their functions.
 - ``escape``: the records of results/escape.json for the claim.
 
+A Verdict's measured text, verdict text and notes are Phrases: sentences
+whose numbers stay numbers until present.claims renders them (present.fmt
+decides how a number looks), so that this module decides and never
+formats.
+
 Note: the magnitude is judged on ratios, not on the absolute numbers of the
 article: those were taken on other hardware. The absolute numbers are
 printed beside the ratio so that a reader can see both.
@@ -47,7 +53,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobench.analyse import loadview
@@ -63,6 +69,41 @@ MIN_GC_CYCLES = 5  # a GC-cycles-per-minute comparison needs at least this many 
 MIN_PAUSES = 10  # a mean STW pause needs at least this many pauses per sweep point
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """Phrase is verdict wording whose numbers stay numbers: a str.format template and its values.
+
+    The format spec of a field says what kind of number it holds, and
+    present.claims decides how that looks: ``{x:num}`` a measured or claimed
+    number, ``{x:num ms}`` one with its unit (``{x:num {unit}}`` takes the
+    unit from a value), ``{x:ratio}`` a ratio ("2.05x"; "eliminated" against
+    zero), ``{x:p}`` a p-value. A field without a spec is a name, a count or
+    another Phrase. A plain str stands for a Phrase without numbers.
+    """
+
+    template: str
+    values: dict = field(default_factory=dict)
+
+
+Text = Phrase | str
+
+
+def say(template: str, **values) -> Phrase:
+    """say makes a Phrase: ``say("{n:num} GC/min", n=cycles)``."""
+    return Phrase(template, values)
+
+
+def join(sep: str, items: list[Text]) -> Text:
+    """join is ``sep.join(items)`` for Phrases and strs."""
+    sep = sep.replace("{", "{{").replace("}", "}}")
+    return Phrase(sep.join(f"{{i{k}}}" for k in range(len(items))), {f"i{k}": x for k, x in enumerate(items)})
+
+
+def _pair(b: float | None, o: float | None, unit: str) -> Phrase:
+    """_pair is "baseline -> optimised unit"."""
+    return say("{b:num} -> {o:num {unit}}", b=b, o=o, unit=unit)
+
+
 @dataclass
 class Verdict:
     """Verdict is the outcome for one claim: what was measured and what that says about the claim."""
@@ -70,40 +111,50 @@ class Verdict:
     id: str
     section: str
     technique: str
-    claimed: str
-    measured: str
+    claimed: str  # the claim's text, as claims.json has it
+    measured: Text
     kind: str  # holds | magnitude | refuted | not_measurable
-    verdict: str  # the full verdict text
-    notes: list[str] = field(default_factory=list)
+    verdict: Text  # the full verdict, e.g. "refuted (the difference goes the other way: ...)"
+    notes: list[Text] = field(default_factory=list)
     same_as: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
 class Part:
-    """Part is the outcome for one metric of a claim (a claim may have several, e.g. C11)."""
+    """Part is the outcome for one metric of a claim (a claim may have several, e.g. C11).
+
+    ``values`` are the measured numbers ("b -> o unit[, ratio]"), ``how``
+    says how the direction was decided ("p=0.003"), ``why`` explains a
+    refuted or not measurable part.
+    """
 
     kind: str
-    measured: str
-    claimed: str = ""
-    why: str = ""
+    values: Text
+    how: Text = ""
+    claimed: Text = ""
+    why: Text = ""
+
+    @property
+    def measured(self) -> Text:
+        return say("{v} ({how})", v=self.values, how=self.how) if self.how else self.values
 
 
 def load_claims(path: Path | str = CLAIMS_FILE) -> dict:
-    """load_claims reads claims.json and checks every claim has the fields the report needs."""
+    """load_claims reads claims.json and checks every claim has the fields the report needs and a known type."""
     doc = json.loads(Path(path).read_text())
     for c in doc["claims"]:
         for k in ("id", "section", "technique", "claimed", "decide"):
             if k not in c:
                 raise ValueError(f"{path}: claim {c.get('id', '?')} lacks {k!r}")
+        if c["decide"].get("type") not in EVALUATORS:
+            raise ValueError(f"{path}: claim {c['id']} has decide type {c['decide'].get('type')!r}; known: "
+                             f"{', '.join(EVALUATORS)}")
     return doc
 
 
 def load_escape(path: Path | str) -> tuple[dict | None, str | None]:
-    """load_escape reads escape.json (gobench/escape.py); returns ({"go_version", "records"}, None), or
-    (None, why it cannot be used). A bare list of records is accepted too."""
+    """load_escape reads escape.json (commands/escape.py writes it); returns ({"go_version", "flags", "records"},
+    None), or (None, why it cannot be used). A bare list of records is accepted too."""
     p = Path(path)
     if not p.exists():
         return None, f"no {p.name} in the results folder; run `invoke escape`"
@@ -118,44 +169,6 @@ def load_escape(path: Path | str) -> tuple[dict | None, str | None]:
         return None, f"{p.name} holds no list of escape checks"
     return {"go_version": meta.get("go_version"), "flags": meta.get("flags"),
             "records": [r for r in recs if isinstance(r, dict)]}, None
-
-
-# ---------------------------------------------------------------- formatting
-
-
-def num(v: float | None, unit: str = "") -> str:
-    """num formats a measured or claimed number for a verdict, with thousands separators for big ones."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "?"
-    if math.isinf(v):
-        return "inf"
-    a = abs(v)
-    if a == 0:
-        s = "0"
-    elif a >= 1000:
-        s = f"{v:,.0f}"
-    elif a >= 100:
-        s = f"{v:.0f}"
-    elif a >= 10:
-        s = f"{v:.1f}".rstrip("0").rstrip(".")
-    elif a >= 0.01:
-        s = f"{v:.3g}"
-    else:
-        s = f"{v:.2g}"
-    return f"{s} {unit}".strip() if unit else s
-
-
-def ratio_text(r: float | None) -> str:
-    """ratio_text is "2.05x", "eliminated" for a ratio against zero, "?" when unknown."""
-    if r is None:
-        return "?"
-    if math.isinf(r):
-        return "eliminated"
-    return f"{r:.3g}x"
-
-
-def _pair(b: float | None, o: float | None, unit: str) -> str:
-    return f"{num(b)} -> {num(o, unit)}"
 
 
 # ---------------------------------------------------------------- micro helpers
@@ -179,15 +192,15 @@ def _values(run: dict, b: dict, metric: str) -> tuple[float | None, list[float],
     return med, rounds, s
 
 
-def _significance(a: list[float], b: list[float], sa: dict, sb: dict) -> tuple[bool | None, str]:
+def _significance(a: list[float], b: list[float], sa: dict, sb: dict) -> tuple[bool | None, Text]:
     """_significance says whether two samples differ (None: cannot tell) and how that was decided."""
     if len(a) >= MIN_ROUNDS_FOR_P and len(b) >= MIN_ROUNDS_FOR_P:
         p = stats.mann_whitney_p(a, b)
-        return p < 0.05, f"p={p:.2g}"
+        return p < 0.05, say("p={p:p}", p=p)
     if all(s.get(k) is not None for s in (sa, sb) for k in ("ci_lo", "ci_hi")):
         apart = sa["ci_hi"] < sb["ci_lo"] or sb["ci_hi"] < sa["ci_lo"]
         return apart, "95% CIs " + ("apart" if apart else "overlap")
-    return None, f"{max(len(a), sa.get('n') or 0)}+{max(len(b), sb.get('n') or 0)} rounds"
+    return None, say("{a}+{b} rounds", a=max(len(a), sa.get("n") or 0), b=max(len(b), sb.get("n") or 0))
 
 
 def _missing(run: dict, pattern: str, b: dict | None) -> str | None:
@@ -227,7 +240,7 @@ def _magnitude(spec: dict, mb: float, mo: float, tol: dict) -> tuple[str, float 
     return (HOLDS if rc / f <= r <= rc * f else MAGNITUDE), r, rc
 
 
-def _compare_part(spec: dict, mb, mo, significant: bool | None, how: str, tol: dict, exact: bool = False,
+def _compare_part(spec: dict, mb, mo, significant: bool | None, how: Text, tol: dict, exact: bool = False,
                   load: bool = False) -> Part:
     """_compare_part turns a measured pair into a Part: direction first, then magnitude."""
     unit = spec.get("unit", "")
@@ -235,54 +248,55 @@ def _compare_part(spec: dict, mb, mo, significant: bool | None, how: str, tol: d
     claimed = _pair(cb, co, unit)
     lower = spec.get("better", "lower") == "lower"
     if mb is None or mo is None:
-        return Part(NOT_MEASURABLE, "?", claimed, f"{spec.get('metric') or spec.get('path')} not recorded")
+        return Part(NOT_MEASURABLE, "?", claimed=claimed, why=f"{spec.get('metric') or spec.get('path')} not recorded")
     measured = _pair(mb, mo, unit)
     if exact:
         if mb == cb and mo == co:
-            return Part(HOLDS, measured, claimed)
+            return Part(HOLDS, measured, claimed=claimed)
         better = mo < mb if lower else mo > mb
-        return Part(MAGNITUDE if better else REFUTED, measured, claimed,
-                    "" if better else f"the optimised value is not {'smaller' if lower else 'larger'}")
+        return Part(MAGNITUDE if better else REFUTED, measured, claimed=claimed,
+                    why="" if better else f"the optimised value is not {'smaller' if lower else 'larger'}")
     improved = mo < mb if lower else mo > mb
     if load:
         noise = tol.get("load_noise", 1.10)
         zero_ok = float(co) == 0 and lower and mo <= float(spec.get("zero_tolerance", 0)) < mb
         hi, lo = max(mb, mo), min(mb, mo)
         significant = zero_ok or (hi > lo * noise if lo > 0 else hi > 0)
-        how = f"one load run each; differences under {round((noise - 1) * 100)}% count as none"
+        how = say("one load run each; differences under {pct}% count as none", pct=round((noise - 1) * 100))
     if significant is None:
-        return Part(NOT_MEASURABLE, f"{measured} ({how})", claimed,
-                    f"too few rounds for a 95% test ({how}); need at least {MIN_ROUNDS_FOR_P} a side")
+        return Part(NOT_MEASURABLE, measured, how, claimed,
+                    say("too few rounds for a 95% test ({how}); need at least {n} a side", how=how,
+                        n=MIN_ROUNDS_FOR_P))
     if not significant:
-        return Part(REFUTED, f"{measured} ({how})", claimed, f"no significant difference: {measured}")
+        return Part(REFUTED, measured, how, claimed, say("no significant difference: {m}", m=measured))
     if not improved:
-        return Part(REFUTED, f"{measured} ({how})", claimed, f"the difference goes the other way: {measured}")
+        return Part(REFUTED, measured, how, claimed, say("the difference goes the other way: {m}", m=measured))
     kind, r, rc = _magnitude(spec, mb, mo, tol)
-    return Part(kind, f"{measured}, {ratio_text(r)} ({how})", f"{claimed}, {ratio_text(rc)}")
+    return Part(kind, say("{m}, {r:ratio}", m=measured, r=r), how, say("{c}, {rc:ratio}", c=claimed, rc=rc))
 
 
-def _combine(c: dict, parts: list[Part], notes: list[str] | None = None, extra: str = "") -> Verdict:
+def _combine(c: dict, parts: list[Part], notes: list[Text] | None = None, extra: Text = "") -> Verdict:
     """_combine merges the Parts of a claim: refuted > not measurable > magnitude differs > holds."""
     kinds = [p.kind for p in parts]
-    measured = "; ".join(p.measured for p in parts) + (f"; {extra}" if extra else "")
+    measured = join("; ", [p.measured for p in parts] + ([extra] if extra else []))
     if REFUTED in kinds:
         kind = REFUTED
         whys = [p.why for p in parts if p.kind == REFUTED and p.why]
-        verdict = "refuted" + (f" ({'; '.join(whys)})" if whys else "")
+        verdict = say("refuted ({whys})", whys=join("; ", whys)) if whys else "refuted"
     elif NOT_MEASURABLE in kinds:
         kind = NOT_MEASURABLE
-        verdict = "not measurable here (" + "; ".join(p.why for p in parts if p.kind == NOT_MEASURABLE) + ")"
+        verdict = say("not measurable here ({whys})",
+                      whys=join("; ", [p.why for p in parts if p.kind == NOT_MEASURABLE]))
     elif MAGNITUDE in kinds:
         kind = MAGNITUDE
-        diffs = "; ".join(f"measured {p.measured.split(' (')[0]} vs claimed {p.claimed}" for p in parts
-                          if p.kind == MAGNITUDE)
-        verdict = f"direction holds, magnitude differs ({diffs})"
+        diffs = [say("measured {m} vs claimed {c}", m=p.values, c=p.claimed) for p in parts if p.kind == MAGNITUDE]
+        verdict = say("direction holds, magnitude differs ({diffs})", diffs=join("; ", diffs))
     else:
         kind, verdict = HOLDS, "holds"
     return _verdict(c, measured, kind, verdict, notes)
 
 
-def _verdict(c: dict, measured: str, kind: str, verdict: str, notes: list[str] | None = None) -> Verdict:
+def _verdict(c: dict, measured: Text, kind: str, verdict: Text, notes: list[Text] | None = None) -> Verdict:
     d = c["decide"]
     allnotes = list(notes or []) + list(d.get("notes") or [])
     if d.get("not_covered"):
@@ -291,8 +305,8 @@ def _verdict(c: dict, measured: str, kind: str, verdict: str, notes: list[str] |
                    c.get("same_as"))
 
 
-def _not_measurable(c: dict, why: str, measured: str = "-", notes: list[str] | None = None) -> Verdict:
-    return _verdict(c, measured, NOT_MEASURABLE, f"not measurable here ({why})", notes)
+def _not_measurable(c: dict, why: Text, measured: Text = "-", notes: list[Text] | None = None) -> Verdict:
+    return _verdict(c, measured, NOT_MEASURABLE, say("not measurable here ({why})", why=why), notes)
 
 
 # ---------------------------------------------------------------- evaluators
@@ -311,14 +325,14 @@ def eval_micro(c: dict, run: dict, tol: dict, exact: bool = False, **_) -> Verdi
         mo, ao, so = _values(run, bo, spec["metric"])
         sig, how = _significance(ab, ao, sb, so)
         part = _compare_part(spec, mb, mo, sig, how, tol, exact=exact)
-        part.measured = f"{spec['metric']}: {part.measured}"
+        part.values = say("{metric}: {v}", metric=spec["metric"], v=part.values)
         parts.append(part)
-    extra = [f"{bb['name']} vs {bo['name']}"]
+    extra: list[Text] = [f"{bb['name']} vs {bo['name']}"]
     for spec in d.get("context") or []:  # shown beside, not deciding
         vb, vo = _values(run, bb, spec["metric"])[0], _values(run, bo, spec["metric"])[0]
         if vb is not None or vo is not None:
-            extra.append(f"{spec['metric']}: {_pair(vb, vo, spec.get('unit', ''))}")
-    return _combine(c, parts, extra="; ".join(extra))
+            extra.append(say("{metric}: {pair}", metric=spec["metric"], pair=_pair(vb, vo, spec.get("unit", ""))))
+    return _combine(c, parts, extra=join("; ", extra))
 
 
 def _load_value(e: dict, path: str) -> float | None:
@@ -382,23 +396,25 @@ def eval_load_ratio(c: dict, run: dict, tol: dict, **_) -> Verdict:
                                   f"{d['optimized_kind']!r} with the same build; plain kinds run: {_kinds_seen(run)}")
     b, o = pair
     rb, ro = loadview.rate(b), loadview.rate(o)
-    notes = []
-    where = (f"{loadview.label(b)} vs {loadview.label(o)}, "
-             + ("closed loop" if rb["closed_loop"] else f"target {num(rb['target'])} req/s"))
+    notes: list[Text] = []
+    where = say("{b} vs {o}, {at}", b=loadview.label(b), o=loadview.label(o),
+                at="closed loop" if rb["closed_loop"] else say("target {t:num} req/s", t=rb["target"]))
     claimed_rate = d.get("claimed_rate_per_s")
     if claimed_rate and rb["target"] and abs(rb["target"] - claimed_rate) > 0.1 * claimed_rate:
-        notes.append(f"Measured at {num(rb['target'])} req/s, not the claimed {num(d['claimed_rate_per_s'])} req/s; "
-                     "GC cycles per minute grow with the request rate.")
+        notes.append(say("Measured at {t:num} req/s, not the claimed {claimed:num} req/s; GC cycles per minute grow "
+                         "with the request rate.", t=rb["target"], claimed=claimed_rate))
     if d.get("needs_saturation") and not rb["closed_loop"] and rb["kept_up"] and ro["kept_up"]:
-        return _not_measurable(c, f"both kinds kept up with the target {num(rb['target'])} req/s, so the run shows no "
-                                  "throughput limit; run `invoke load --mode closed`",
-                               f"achieved {num(rb['achieved'])} and {num(ro['achieved'])} req/s; {where}", notes)
+        return _not_measurable(c, say("both kinds kept up with the target {t:num} req/s, so the run shows no "
+                                      "throughput limit; run `invoke load --mode closed`", t=rb["target"]),
+                               say("achieved {b:num} and {o:num} req/s; {where}", b=rb["achieved"], o=ro["achieved"],
+                                   where=where), notes)
     for spec in d["metrics"]:
         cycles = loadview.gc(b)["cycles"]
         if spec["path"].startswith("gc.cycles") and cycles is not None and cycles < MIN_GC_CYCLES:
-            return _not_measurable(c, f"{loadview.label(b)} ran only {num(cycles)} GC cycle{'s' * (cycles != 1)} "
-                                      f"in the measured interval, too few for a rate (at least {MIN_GC_CYCLES}); run "
-                                      "longer (--duration) or at a higher --rate", where, notes)
+            return _not_measurable(c, say("{run} ran only {n:num} GC cycle{s} in the measured interval, too few for "
+                                          "a rate (at least {least}); run longer (--duration) or at a higher --rate",
+                                          run=loadview.label(b), n=cycles, s="s" * (cycles != 1),
+                                          least=MIN_GC_CYCLES), where, notes)
     if d.get("needs_saturation") and not ro["closed_loop"] and ro["kept_up"]:
         notes.append("The optimised kind kept up with the target rate: its throughput is a lower bound.")
     parts = []
@@ -408,7 +424,7 @@ def eval_load_ratio(c: dict, run: dict, tol: dict, **_) -> Verdict:
         vb = vb / scale if vb is not None else None
         vo = vo / scale if vo is not None else None
         part = _compare_part(spec, vb, vo, None, "", tol, load=True)
-        part.measured = f"{spec['path']}: {part.measured}"
+        part.values = say("{path}: {v}", path=spec["path"], v=part.values)
         parts.append(part)
     return _combine(c, parts, notes, extra=where)
 
@@ -426,23 +442,24 @@ def eval_snapshot(c: dict, run: dict, tol: dict, **_) -> Verdict:
     implied_base = d["claimed_bytes"] / (d["claimed_baseline_ms"] / 1e3) / mb_bytes
     bound = find_benchmark(run, d["bound"])
     bound_mb = _values(run, bound, metric)[0] if bound is not None and not _missing(run, d["bound"], bound) else None
-    gb = d["claimed_bytes"] / 1e9
-    arith = (f"{num(gb)} GB in {num(d['claimed_optimized_ms'])} ms needs {num(implied_opt / 1e3)} GB/s "
-             f"(and {num(d['claimed_baseline_ms'])} ms needs {num(implied_base / 1e3)} GB/s)")
+    arith: Text = say("{gb:num} GB in {opt_ms:num} ms needs {opt:num} GB/s (and {base_ms:num} ms needs {base:num} "
+                      "GB/s)", gb=d["claimed_bytes"] / 1e9, opt_ms=d["claimed_optimized_ms"], opt=implied_opt / 1e3,
+                      base_ms=d["claimed_baseline_ms"], base=implied_base / 1e3)
     if bound_mb:
         implausible = implied_opt > bound_mb
-        arith += (f"; memcpy measured here: {num(bound_mb / 1e3)} GB/s, so the claimed mmap time needs "
-                  f"{num(implied_opt / bound_mb)}x the memory copy bandwidth"
-                  + (": physically implausible" if implausible else ""))
+        arith = say("{arith}; memcpy measured here: {memcpy:num} GB/s, so the claimed mmap time needs {x:num}x the "
+                    "memory copy bandwidth{verdict}", arith=arith, memcpy=bound_mb / 1e3, x=implied_opt / bound_mb,
+                    verdict=": physically implausible" if implausible else "")
     else:
         implausible = None
-        arith += "; no memcpy measurement in this run to set it against"
+        arith = say("{arith}; no memcpy measurement in this run to set it against", arith=arith)
     bb, bo = find_benchmark(run, d["baseline"]), find_benchmark(run, d["optimized"])
     why = list(dict.fromkeys(w for w in (_missing(run, d["baseline"], bb), _missing(run, d["optimized"], bo)) if w))
     if why:
         if implausible:
-            return _verdict(c, arith, REFUTED, f"refuted (the claimed times are physically implausible: {arith}; "
-                                              f"the mmap-vs-write direction was not measured: {'; '.join(why)})")
+            return _verdict(c, arith, REFUTED, say("refuted (the claimed times are physically implausible: {arith}; "
+                                                   "the mmap-vs-write direction was not measured: {why})",
+                                                   arith=arith, why="; ".join(why)))
         return _not_measurable(c, "; ".join(why), arith)
     spec = {"metric": metric, "unit": "MB/s", "better": "higher",
             "claimed_baseline": round(implied_base), "claimed_optimized": round(implied_opt)}
@@ -453,33 +470,37 @@ def eval_snapshot(c: dict, run: dict, tol: dict, **_) -> Verdict:
     ms = lambda mbps: (d["claimed_bytes"] / mb_bytes / mbps * 1e3) if mbps else None  # noqa: E731
     ns_op = _values(run, bo, "ns_per_op")[0]
     size = mo * mb_bytes * ns_op / 1e9 if mo and ns_op else None  # bytes one op persists
-    notes = []
+    notes: list[Text] = []
     if size and size < d["claimed_bytes"] / 10:
-        notes.append(f"The snapshot measured here is {num(size / 1e6)} MB, not {num(d['claimed_bytes'] / 1e9)} GB: it "
-                     "may sit in CPU caches, so the MB/s here (memcpy's included) are upper bounds for a 1 GB "
-                     "snapshot, which makes the implausibility argument conservative. Larger: "
-                     "`invoke bench --filter '^Snapshot/' --param Snapshot/mmap:records=N` (per variant).")
-    measured = (f"{bb['name']} {num(mb, 'MB/s')} ({num(ms(mb), 'ms')} per GB) vs {bo['name']} {num(mo, 'MB/s')} "
-                f"({num(ms(mo), 'ms')} per GB), {ratio_text(mo / mb if mb else None)} ({how}); {arith}")
+        notes.append(say("The snapshot measured here is {size:num} MB, not {claimed:num} GB: it may sit in CPU caches, "
+                         "so the MB/s here (memcpy's included) are upper bounds for a 1 GB snapshot, which makes the "
+                         "implausibility argument conservative. Larger: `invoke bench --filter '^Snapshot/' --param "
+                         "Snapshot/mmap:records=N` (per variant).", size=size / 1e6, claimed=d["claimed_bytes"] / 1e9))
+    measured: Text = say("{b} {mb:num MB/s} ({b_ms:num ms} per GB) vs {o} {mo:num MB/s} ({o_ms:num ms} per GB), "
+                         "{r:ratio} ({how}); {arith}", b=bb["name"], mb=mb, b_ms=ms(mb), o=bo["name"], mo=mo,
+                         o_ms=ms(mo), r=mo / mb if mb and mo is not None else None, how=how, arith=arith)
     db, do = (find_benchmark(run, d[k]) if d.get(k) else None for k in ("durable_baseline", "durable_optimized"))
     if db is not None and do is not None and not _missing(run, d["durable_baseline"], db) \
             and not _missing(run, d["durable_optimized"], do):
         vb, vo = _values(run, db, metric)[0], _values(run, do, metric)[0]
-        measured += (f"; durable pair: {db['name']} {num(vb, 'MB/s')} vs {do['name']} {num(vo, 'MB/s')}"
-                     + (f", {ratio_text(vo / vb)}" if vb and vo is not None else ""))
+        measured = say("{measured}; durable pair: {b} {vb:num MB/s} vs {o} {vo:num MB/s}{r}", measured=measured,
+                       b=db["name"], vb=vb, o=do["name"], vo=vo,
+                       r=say(", {r:ratio}", r=vo / vb) if vb and vo is not None else "")
     if part.kind == HOLDS and implausible:
         part.kind = MAGNITUDE
     if part.kind == MAGNITUDE:
-        verdict = (f"direction holds, magnitude differs (measured {num(ms(mb))} ms -> {num(ms(mo))} ms per GB vs "
-                   f"claimed {num(d['claimed_baseline_ms'])} ms -> {num(d['claimed_optimized_ms'])} ms"
-                   + (f"; {num(implied_opt / 1e3)} GB/s is physically implausible next to memcpy's "
-                      f"{num(bound_mb / 1e3)} GB/s" if implausible else "") + ")")
+        verdict = say("direction holds, magnitude differs (measured {b:num} ms -> {o:num} ms per GB vs claimed "
+                      "{cb:num} ms -> {co:num} ms{implausible})", b=ms(mb), o=ms(mo), cb=d["claimed_baseline_ms"],
+                      co=d["claimed_optimized_ms"],
+                      implausible=say("; {opt:num} GB/s is physically implausible next to memcpy's {memcpy:num} GB/s",
+                                      opt=implied_opt / 1e3, memcpy=bound_mb / 1e3) if implausible else "")
         return _verdict(c, measured, MAGNITUDE, verdict, notes)
     if part.kind == REFUTED:
-        return _verdict(c, measured, REFUTED, f"refuted ({part.why}"
-                        + ("; the claimed times are also physically implausible" if implausible else "") + ")", notes)
+        return _verdict(c, measured, REFUTED, say("refuted ({why}{also})", why=part.why,
+                                                  also="; the claimed times are also physically implausible"
+                                                  if implausible else ""), notes)
     if part.kind == NOT_MEASURABLE:
-        return _verdict(c, measured, NOT_MEASURABLE, f"not measurable here ({part.why})", notes)
+        return _verdict(c, measured, NOT_MEASURABLE, say("not measurable here ({why})", why=part.why), notes)
     return _verdict(c, measured, HOLDS, "holds", notes)
 
 
@@ -521,29 +542,29 @@ def eval_controller(c: dict, run: dict, tol: dict, **_) -> Verdict:
     if None in (ga, gf, pa, pf):
         return _not_measurable(c, "GC cycles per minute or p99 missing from the load results")
     gogc_f = loadview.runtime_info(f, run)["gogc"]
-    tl = loadview.controller_timeline(a)
-    gogcs = sorted({int(g) for _, g in tl})
-    measured = (f"adaptive ({loadview.label(a)}): {num(ga)} GC/min, p99 {num(pa / 1e3, 'us')}"
-                + (f", GOGC took {', '.join(map(str, gogcs))}" if gogcs else "")
-                + f"; fixed GOGC={gogc_f if gogc_f is not None else '?'} ({loadview.label(f)}): {num(gf)} GC/min, "
-                  f"p99 {num(pf / 1e3, 'us')}")
-    notes = []
+    gogcs = sorted({int(g) for _, g in loadview.controller_timeline(a)})
+    measured = say("adaptive ({a}): {ga:num} GC/min, p99 {pa:num us}{took}; fixed GOGC={gogc} ({f}): {gf:num} GC/min, "
+                   "p99 {pf:num us}", a=loadview.label(a), ga=ga, pa=pa / 1e3,
+                   took=say(", GOGC took {gogcs}", gogcs=", ".join(map(str, gogcs))) if gogcs else "",
+                   gogc=gogc_f if gogc_f is not None else "?", f=loadview.label(f), gf=gf, pf=pf / 1e3)
+    notes: list[Text] = []
     thr = d.get("latency_factor_threshold_ms", 50) * 1e6
     if max(pa, pf) <= thr:
-        notes.append(f"The second half (lower p99 when latency is high) was not exercised: the latency factor only "
-                     f"acts above p99 = {num(thr / 1e6)} ms, and p99 here was at most {num(max(pa, pf) / 1e6, 'ms')}.")
+        notes.append(say("The second half (lower p99 when latency is high) was not exercised: the latency factor only "
+                         "acts above p99 = {thr:num} ms, and p99 here was at most {p99:num ms}.", thr=thr / 1e6,
+                         p99=max(pa, pf) / 1e6))
     fewer = gf > ga * noise
     raised = pa > pf * noise
     if fewer and not raised:
         return _verdict(c, measured, HOLDS, "holds" + (" (first half; second half not exercised)" if notes else ""),
                         notes)
-    why = []
+    why: list[Text] = []
     if not fewer:
         why.append("no fewer GC cycles per minute than fixed GOGC" if gf >= ga / noise else
                    "more GC cycles per minute than fixed GOGC")
     if raised:
-        why.append(f"p99 raised by {num((pa / pf - 1) * 100)}%")
-    return _verdict(c, measured, REFUTED, f"refuted ({'; '.join(why)})", notes)
+        why.append(say("p99 raised by {pct:num}%", pct=(pa / pf - 1) * 100))
+    return _verdict(c, measured, REFUTED, say("refuted ({why})", why=join("; ", why)), notes)
 
 
 def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
@@ -556,13 +577,19 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
     """
     d = c["decide"]
     cores = (run.get("machine") or {}).get("cpu_count")
-    hw = (f"this machine has {cores} cores: the sweep can only cover what the hardware allows, "
-          f"so the claim's GOMAXPROCS 4/8/16 on {d['claimed_cores']} cores is read as {{}}")
+
+    def hw(read_as: str) -> Phrase:
+        return say("this machine has {cores} cores: the sweep can only cover what the hardware allows, so the claim's "
+                   "GOMAXPROCS 4/8/16 on {claimed} cores is read as {read_as}", cores=cores,
+                   claimed=d["claimed_cores"], read_as=read_as)
+
+    no_sweep = "no GOMAXPROCS sweep in this run; run `invoke load --sweep gomaxprocs`"
     if not loadview.entries(run):
-        return _not_measurable(c, NO_LOAD + (f"; {hw.format('half/equal/double the core count')}" if cores else ""))
+        return _not_measurable(c, say("{why}; {hw}", why=NO_LOAD, hw=hw("half/equal/double the core count"))
+                               if cores else NO_LOAD)
     if not any(e.get("sweep") == "gomaxprocs" for e in loadview.entries(run)):
-        return _not_measurable(c, "no GOMAXPROCS sweep in this run; run `invoke load --sweep gomaxprocs`"
-                               + (f"; {hw.format('half/equal/double the core count')}" if cores else ""))
+        return _not_measurable(c, say("{why}; {hw}", why=no_sweep, hw=hw("half/equal/double the core count"))
+                               if cores else no_sweep)
     pts: dict[int, tuple] = {}
     for e in loadview.entries(run, ok_only=True):
         if e.get("sweep") != "gomaxprocs":
@@ -571,46 +598,49 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
         if isinstance(p, (int, float)) and int(p) not in pts:
             pts[int(p)] = (*loadview.stw_mean_sd(e), int(loadview.gc(e)["stw_count"] or 0))
     if not cores or not pts:
-        return _not_measurable(c, "no GOMAXPROCS sweep in this run; run `invoke load --sweep gomaxprocs`")
+        return _not_measurable(c, no_sweep)
     want = {"half": max(1, cores // 2), "cores": cores, "double": cores * 2}
-    hwnote = hw.format("/".join(str(want[k]) for k in ("half", "cores", "double")))
-    measured = "; ".join(f"GOMAXPROCS={p}: mean STW {num(m / 1e6 if m is not None else None, 'ms')}, "
-                         f"sd {num(s / 1e6 if s is not None else None, 'ms')} ({n} pauses)"
-                         for p, (m, s, n) in sorted(pts.items()))
-    notes = [f"GOMAXPROCS above the core count ({cores}) oversubscribes the machine: the extra Ps wait for a core, "
-             "which stretches stop-the-world pauses."] if any(p > cores for p in pts) else []
+    hwnote = hw("/".join(str(want[k]) for k in ("half", "cores", "double")))
+    measured = join("; ", [say("GOMAXPROCS={p}: mean STW {m:num ms}, sd {s:num ms} ({n} pauses)", p=p,
+                               m=m / 1e6 if m is not None else None, s=s / 1e6 if s is not None else None, n=n)
+                           for p, (m, s, n) in sorted(pts.items())])
+    notes: list[Text] = [say("GOMAXPROCS above the core count ({cores}) oversubscribes the machine: the extra Ps wait "
+                             "for a core, which stretches stop-the-world pauses.", cores=cores)] \
+        if any(p > cores for p in pts) else []
     few = sorted(p for p, (_, _, n) in pts.items() if n < MIN_PAUSES and p in want.values())
     if few:
-        return _not_measurable(c, f"fewer than {MIN_PAUSES} STW pauses at GOMAXPROCS={', '.join(map(str, few))}, too "
-                                  f"few for a mean and standard deviation; run longer (--duration); {hwnote}",
-                               measured, notes)
+        return _not_measurable(c, say("fewer than {least} STW pauses at GOMAXPROCS={few}, too few for a mean and "
+                                      "standard deviation; run longer (--duration); {hw}", least=MIN_PAUSES,
+                                      few=", ".join(map(str, few)), hw=hwnote), measured, notes)
     at = pts.get(cores, (None, None, 0))[0]
     others = {k: pts[want[k]][0] for k in ("half", "double") if want[k] in pts and want[k] != cores
               and pts[want[k]][0] is not None}
     if at is None or not others:
-        return _not_measurable(c, f"the sweep lacks GOMAXPROCS={cores} or a point on either side with GC pauses; "
-                                  f"{hwnote}", measured, notes)
+        return _not_measurable(c, say("the sweep lacks GOMAXPROCS={cores} or a point on either side with GC pauses; "
+                                      "{hw}", cores=cores, hw=hwnote), measured, notes)
     noise = tol.get("load_noise", 1.10)
     worse = [k for k, v in others.items() if at > v * noise]
     if worse:
-        return _verdict(c, measured, REFUTED, f"refuted (mean STW at GOMAXPROCS={cores} is higher than at "
-                        + ", ".join(f"{want[k]}" for k in worse) + f"; {hwnote})", notes)
+        return _verdict(c, measured, REFUTED, say("refuted (mean STW at GOMAXPROCS={cores} is higher than at {worse}; "
+                                                  "{hw})", cores=cores, worse=", ".join(str(want[k]) for k in worse),
+                                                  hw=hwnote), notes)
     not_better = [k for k, v in others.items() if not v > at * noise]
     if not_better:
-        return _verdict(c, measured, REFUTED, "refuted (no difference beyond load noise between GOMAXPROCS="
-                        f"{cores} and " + ", ".join(str(want[k]) for k in not_better) + f"; {hwnote})", notes)
+        return _verdict(c, measured, REFUTED, say("refuted (no difference beyond load noise between GOMAXPROCS={cores} "
+                                                  "and {same}; {hw})", cores=cores,
+                                                  same=", ".join(str(want[k]) for k in not_better), hw=hwnote), notes)
     f = tol.get("magnitude_factor", 1.5)
     cp = d["claimed_points"]
-    diffs = []
+    diffs: list[Text] = []
     for k, v in others.items():
         r, rc = v / at, cp[k]["mean_ms"] / cp["cores"]["mean_ms"]
         if not rc / f <= r <= rc * f:
-            diffs.append(f"measured mean STW({want[k]})/mean STW({cores}) = {ratio_text(r)} vs claimed "
-                         f"{ratio_text(rc)}")
+            diffs.append(say("measured mean STW({p})/mean STW({cores}) = {r:ratio} vs claimed {rc:ratio}", p=want[k],
+                             cores=cores, r=r, rc=rc))
     if diffs:
-        return _verdict(c, measured, MAGNITUDE, f"direction holds, magnitude differs ({'; '.join(diffs)}; {hwnote})",
-                        notes)
-    return _verdict(c, measured, HOLDS, f"holds ({hwnote})", notes)
+        return _verdict(c, measured, MAGNITUDE, say("direction holds, magnitude differs ({diffs}; {hw})",
+                                                    diffs=join("; ", diffs), hw=hwnote), notes)
+    return _verdict(c, measured, HOLDS, say("holds ({hw})", hw=hwnote), notes)
 
 
 def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
@@ -620,8 +650,8 @@ def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
     if not loadview.entries(run):
         micro = [r.get("stw_max_ns") for b in run.get("benchmarks") or [] for r in b.get("rounds") or []
                  if isinstance(r, dict) and isinstance(r.get("stw_max_ns"), (int, float))]
-        note = ([f"For reference only, the micro benchmark rounds (not a load test) saw a longest STW pause of "
-                 f"{num(max(micro) / 1e6, 'ms')}."] if micro and max(micro) > 0 else [])
+        note = ([say("For reference only, the micro benchmark rounds (not a load test) saw a longest STW pause of "
+                     "{longest:num ms}.", longest=max(micro) / 1e6)] if micro and max(micro) > 0 else [])
         rt = "; ".join(f"build {k}: {(v.get('info') or {}).get('go_version', '?')}, GOEXPERIMENT="
                        f"{(v.get('info') or {}).get('goexperiment') or 'none'}"
                        for k, v in sorted((run.get("libraries") or {}).items()) if isinstance(v, dict))
@@ -639,20 +669,21 @@ def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
         return _not_measurable(c, "no open-loop load run at the default GOGC and GOMAXPROCS that kept up with its "
                                   "target; run `invoke load`")
     bmax, bp99 = d["max_pause_ms"] * 1e6, d["p99_stw_ms"] * 1e6
-    parts, kinds, straddle = [], [], []
-    ms = lambda v: num(v / 1e6)  # noqa: E731
+    parts: list[Text] = []
+    kinds, straddle = [], []
     for (gv, gx, build), es in sorted(groups.items()):
         pooled = _pool_stw(es)
         n = sum(cnt for _, _, cnt in pooled)
-        head = (f"{gv}, GOEXPERIMENT={gx or 'none'} (build {build}, {len(es)} load run{'s' * (len(es) != 1)}, "
-                f"{num(n)} pauses)")
+        head = say("{go}, GOEXPERIMENT={exp} (build {build}, {runs} load run{s}, {n:num} pauses)", go=gv,
+                   exp=gx or "none", build=build, runs=len(es), s="s" * (len(es) != 1), n=n)
         if not n:
-            parts.append(f"{head}: no STW pause recorded")
+            parts.append(say("{head}: no STW pause recorded", head=head))
             kinds.append(NOT_MEASURABLE)
             continue
         mlo, mhi = pooled[-1][0], pooled[-1][1]
         plo, phi = _bucket_at(pooled, 99.0)
-        parts.append(f"{head}: longest pause in [{ms(mlo)}, {ms(mhi)}) ms, STW p99 in [{ms(plo)}, {ms(phi)}) ms")
+        parts.append(say("{head}: longest pause in [{mlo:num}, {mhi:num}) ms, STW p99 in [{plo:num}, {phi:num}) ms",
+                         head=head, mlo=mlo / 1e6, mhi=mhi / 1e6, plo=plo / 1e6, phi=phi / 1e6))
         if mlo > bmax or plo >= bp99:
             kinds.append(REFUTED)
         elif mhi <= bmax and phi <= bp99:
@@ -660,22 +691,24 @@ def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
         else:
             kinds.append(NOT_MEASURABLE)
             straddle.append(f"{gv}/{gx or 'none'}: a bucket straddles a bound")
-    measured = "; ".join(parts)
-    notes = ["STW pauses are read from the runtime's pause histogram (/sched/pauses/total/gc:seconds, 4 buckets per "
-             "power of two), pooled over the load runs that use the default GOGC and GOMAXPROCS; a pause is known "
-             "only to lie within its bucket, so each value is given as [lower, upper) edges."]
+    measured = join("; ", parts)
+    notes: list[Text] = [
+        "STW pauses are read from the runtime's pause histogram (/sched/pauses/total/gc:seconds, 4 buckets per "
+        "power of two), pooled over the load runs that use the default GOGC and GOMAXPROCS; a pause is known "
+        "only to lie within its bucket, so each value is given as [lower, upper) edges."]
     if skipped:
-        notes.append(f"{skipped} load run{'s' * (skipped != 1)} left out: closed loop, fallen behind its target, or "
-                     "with a non-default GOGC, GOMAXPROCS or the adaptive controller.")
+        notes.append(say("{n} load run{s} left out: closed loop, fallen behind its target, or with a non-default GOGC, "
+                         "GOMAXPROCS or the adaptive controller.", n=skipped, s="s" * (skipped != 1)))
     pauses = int(sum(cnt for es in groups.values() for _, _, cnt in _pool_stw(es)))
     if 0 < pauses < 100:
-        notes.append(f"Only {pauses} pauses: the p99 is close to the maximum; longer runs (--duration) give a p99 "
-                     "that means something.")
-    bounds = f"max <= {d['max_pause_ms']} ms, p99 < {d['p99_stw_ms']} ms"
+        notes.append(say("Only {n} pauses: the p99 is close to the maximum; longer runs (--duration) give a p99 that "
+                         "means something.", n=pauses))
+    bounds = say("max <= {max_ms} ms, p99 < {p99_ms} ms", max_ms=d["max_pause_ms"], p99_ms=d["p99_stw_ms"])
     if REFUTED in kinds:
-        return _verdict(c, measured, REFUTED, f"refuted (a bound is exceeded: {bounds})", notes)
+        return _verdict(c, measured, REFUTED, say("refuted (a bound is exceeded: {bounds})", bounds=bounds), notes)
     if straddle:
-        return _not_measurable(c, f"the histogram cannot tell: {'; '.join(straddle)} ({bounds})", measured, notes)
+        return _not_measurable(c, say("the histogram cannot tell: {where} ({bounds})", where="; ".join(straddle),
+                                      bounds=bounds), measured, notes)
     if HOLDS in kinds:
         return _verdict(c, measured, HOLDS, "holds", notes)
     return _not_measurable(c, "no GC cycle ran during the load runs", measured, notes)
@@ -755,13 +788,14 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
     head = f"{escape.get('go_version') or 'go?'} {escape.get('flags') or '-gcflags=-m'}: "
     measured = head + "; ".join(f"{_escape_case(r)}: compiler says {r.get('observed')}, article says {said(r)}"
                                 for r in judged)
-    notes = [f"{r.get('id')}: {r['why']}" for r in disagree if r.get("why")]
+    notes: list[Text] = [f"{r.get('id')}: {r['why']}" for r in disagree if r.get("why")]
     hidden = [r for r in judged if r.get("allocates_on_stack_verdict")]
     if hidden:
-        notes.append("-m reports the stack, yet the code allocates at run time (counted by the Go tests) in: "
-                     + ", ".join(f"{r.get('id')} ({num(r.get('allocs_per_op'))} allocs/op)" for r in hidden)
-                     + ". The article's wording (escapes, per -m) is wrong there; its conclusion (it allocates) "
-                       "is not.")
+        notes.append(say("-m reports the stack, yet the code allocates at run time (counted by the Go tests) in: "
+                         "{cases}. The article's wording (escapes, per -m) is wrong there; its conclusion (it "
+                         "allocates) is not.",
+                         cases=join(", ", [say("{id} ({allocs:num} allocs/op)", id=r.get("id"),
+                                               allocs=r.get("allocs_per_op")) for r in hidden])))
     unchecked = [r for r in recs if r.get("holds") is False or r.get("ok") is False]
     if has_article and unchecked:
         notes.append("The compiler no longer does what gosrc/patterns/escape_expectations.json verified for: "
@@ -769,10 +803,11 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
                      + "; rerun `invoke escape` and review.")
     if disagree:
         return _verdict(c, measured, REFUTED,
-                        f"refuted for {len(disagree)} of {len(judged)} cases ("
-                        + "; ".join(f"{_escape_case(r)}: -m says {r.get('observed')}, the article {said(r)}"
-                                    for r in disagree) + ")"
-                        + (f"; holds for {', '.join(str(r.get('id')) for r in agree)}" if agree else ""), notes)
+                        say("refuted for {n} of {m} cases ({cases}){agree}", n=len(disagree), m=len(judged),
+                            cases="; ".join(f"{_escape_case(r)}: -m says {r.get('observed')}, the article {said(r)}"
+                                            for r in disagree),
+                            agree=f"; holds for {', '.join(str(r.get('id')) for r in agree)}" if agree else ""),
+                        notes)
     if missing:
         return _not_measurable(c, "the compiler gave no verdict for " + ", ".join(_escape_case(r) for r in missing),
                                measured, notes)
@@ -807,23 +842,16 @@ def evaluate(run: dict, escape_path: Path | str | None = None, claims_doc: dict 
     """evaluate returns a Verdict for every claim, in claims.json order.
 
     escape_path is results/escape.json (None: the escape claims are not
-    measurable). An evaluator that fails on unexpected data yields "not
-    measurable" naming the error, so one odd field never loses the report.
+    measurable). Data a claim needs and the run lacks gives "not measurable
+    here" with the reason; an evaluator that fails is a bug and raises.
     """
     doc = claims_doc or load_claims()
     tol = doc.get("tolerance", {})
     escape, why = load_escape(escape_path) if escape_path else (None, "no escape.json given")
     out = []
     for c in doc["claims"]:
-        fn = EVALUATORS.get(c["decide"].get("type"))
-        if fn is None:
-            out.append(_not_measurable(c, f"unknown decide type {c['decide'].get('type')!r} in claims.json"))
-            continue
-        try:
-            v = fn(c, run, tol, escape=escape, escape_why=why)
-        except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError) as e:
-            v = _not_measurable(c, f"could not evaluate: {type(e).__name__}: {e}")
-        if c["decide"].get("type") != "escape":
+        v = EVALUATORS[c["decide"]["type"]](c, run, tol, escape=escape, escape_why=why)
+        if c["decide"]["type"] != "escape":
             v.notes += escape_context(c["id"], escape)
         out.append(v)
     return out
@@ -832,7 +860,12 @@ def evaluate(run: dict, escape_path: Path | str | None = None, claims_doc: dict 
 def merge_runs(run: dict, others: list[dict]) -> dict:
     """merge_runs returns run with the micro benchmarks and load entries of other runs added, for a claims
     table over several runs (`invoke bench` and `invoke load` store separate runs). A benchmark already in run
-    (same name and build) is kept from run; load entries are all added, labelled with their run id."""
+    (same name and build) is kept from run; load entries are all added, labelled with their run id.
+
+    Note: this lives in analyse, not store. It reads and writes no file: it builds, in memory, the one
+    record the claims are judged on (and names load entries as loadview does), while store keeps each
+    run exactly as it was measured.
+    """
     merged = dict(run)
     have = {(b.get("name"), b.get("build", "default")) for b in run.get("benchmarks") or []}
     benches, load = list(run.get("benchmarks") or []), list(run.get("load") or [])
@@ -852,12 +885,3 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
     if not merged.get("ffi_ns_per_call"):
         merged["ffi_ns_per_call"] = next((o["ffi_ns_per_call"] for o in others if o.get("ffi_ns_per_call")), None)
     return merged
-
-
-def table_rows(verdicts: list[Verdict]) -> list[list[str]]:
-    """table_rows are the claims table's rows: id, technique, claimed, measured, verdict."""
-    return [[v.id, (f"(as {v.same_as}) " if v.same_as else "") + v.technique, v.claimed, v.measured, v.verdict]
-            for v in verdicts]
-
-
-HEADER = ["claim", "technique", "claimed", "measured", "verdict"]

@@ -1,15 +1,14 @@
 """Side-by-side comparison of two stored runs, the way benchstat compares two files.
 
 Analysis step: for every benchmark (name and build) and metric it takes the
-per-round values of run A and run B (summary.per_round), reports both
-medians with their 95% CIs, the ratio B/A and a Mann-Whitney U test. A
-difference is printed only when p < 0.05; otherwise the delta column shows
-"~" (no significant difference), as benchstat does. Benchmarks present in
-only one run are listed as such, never silently dropped.
+per-round values of run A and run B (summary.per_round), and returns both
+medians with their 95% CIs, the ratio B/A and a Mann-Whitney U test as a
+Row. present/compare.py prints the rows: a difference only when p < 0.05,
+otherwise "~" (no significant difference), as benchstat does. Benchmarks
+present in only one run are listed as such, never silently dropped.
 
 Note: like benchstat, this needs about 6 rounds a side before any
-difference can reach p < 0.05; with fewer, every row shows "~" and the
-note under the table says why.
+difference can reach p < 0.05; with fewer, no row is significant.
 """
 
 from __future__ import annotations
@@ -17,12 +16,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gobench.present import text as present
 from gobench.analyse import stats
 from gobench.analyse import summary
+from gobench.metrics import HEADLINE
 
-DEFAULT_METRICS = ("ns_per_op", "allocs_per_op", "bytes_per_op", "gc_per_1k_ops")
+DEFAULT_METRICS = HEADLINE
 ALPHA = 0.05
+MIN_ROUNDS = 6  # fewer rounds on a side than this, and a difference rarely reaches p < ALPHA
 
 
 @dataclass
@@ -40,19 +40,6 @@ class Row:
     @property
     def significant(self) -> bool:
         return self.p is not None and not math.isnan(self.p) and self.p < ALPHA
-
-    def delta(self) -> str:
-        """delta is "+12.3%" when significant, "~" when not, or why there is no comparison."""
-        if self.only:
-            return f"only in {self.only}"
-        if self.a is None or self.b is None:
-            return "no data"
-        if not self.significant:
-            return "~"
-        if self.ratio is None:
-            return "from 0" if (self.b.get("median") or 0) else "="
-        d = (self.ratio - 1) * 100
-        return f"{d:+.1f}%" if abs(d) >= 1 else f"{d:+.2g}%"  # a tiny but significant change stays visible
 
 
 def _key(b: dict) -> str:
@@ -94,8 +81,9 @@ def compare(run_a: dict, run_b: dict, metrics: list[str] | tuple[str, ...] | Non
     return rows
 
 
-def config_differences(run_a: dict, run_b: dict) -> list[str]:
-    """config_differences names what differs between the runs' machines and builds (it may explain a delta)."""
+def config_differences(run_a: dict, run_b: dict) -> list[tuple[str, object, object]]:
+    """config_differences lists (what, in A, in B) for each fact of the machines and builds that differs
+    between the runs (it may explain a delta)."""
     def facts(run: dict) -> dict:
         m = run.get("machine") or {}
         info = ((run.get("libraries") or {}).get("default") or {}).get("info") or {}
@@ -108,35 +96,4 @@ def config_differences(run_a: dict, run_b: dict) -> list[str]:
                 "rounds": (run.get("settings") or {}).get("rounds"),
                 "round_ms": (run.get("settings") or {}).get("round_ms")}
     fa, fb = facts(run_a), facts(run_b)
-    return [f"{k}: {fa[k]} (A) vs {fb[k]} (B)" for k in fa if fa[k] != fb[k]]
-
-
-def _cell(s: dict | None) -> str:
-    return present.ci_text(s) if s else "-"
-
-
-def render(rows: list[Row], run_a: dict, run_b: dict, markdown: bool = False) -> str:
-    """render prints one table per metric, a legend and the configuration differences."""
-    out = [f"A: {run_a.get('run_id')} ({run_a.get('created', '?')})",
-           f"B: {run_b.get('run_id')} ({run_b.get('created', '?')})", ""]
-    for m in dict.fromkeys(r.metric for r in rows):
-        mrows = [r for r in rows if r.metric == m]
-        body = []
-        for r in mrows:
-            p = "" if r.p is None or math.isnan(r.p) else f"p={r.p:.3f}"
-            n = f"n={(r.a or {}).get('n', 0)}+{(r.b or {}).get('n', 0)}"
-            body.append([r.name, _cell(r.a), _cell(r.b),
-                         "-" if r.ratio is None else f"{r.ratio:.3f}x", r.delta(), f"{p} {n}".strip()])
-        out.append(f"{m} ({summary.unit_of(m)})")
-        out.append(present.render(body, ["scenario", "A median (95% CI)", "B median (95% CI)", "B/A", "delta",
-                                         "test"], markdown))
-    out.append(f"delta: change of the median where the Mann-Whitney U test gives p < {ALPHA}; "
-               "~ means no significant difference.")
-    small = [r for r in rows if r.a and r.b and min(r.a.get("n", 0), r.b.get("n", 0)) < 6]
-    if small:
-        out.append("Some benchmarks have fewer than 6 rounds on a side: too few for a difference to reach "
-                   "p < 0.05 reliably; measure more rounds (`invoke bench --rounds 10`).")
-    diffs = config_differences(run_a, run_b)
-    if diffs:
-        out.append("The runs differ in: " + "; ".join(diffs) + ".")
-    return "\n".join(out) + "\n"
+    return [(k, fa[k], fb[k]) for k in fa if fa[k] != fb[k]]

@@ -1,30 +1,34 @@
-"""The CI performance-regression gate: compare a fresh run with a baseline, or with another commit.
+"""The CI performance-regression gate's decision: is head slower, or does it allocate more, than base?
 
-The gate sits in the analyse layer: gobench/abrun.py collects the two sides,
-this module decides, gobench/gatereport.py writes the Markdown summary and
-the chart. Entry points (``baseline_main``, ``check_main``, ``selftest_main``)
-take arguments and writers and return an exit code:
+Pipeline: commands/gate.py collects the two sides (collect.gate_sessions)
+and reads the baseline (store.baseline); this module compares two run
+records and returns a Decision; present/gatereport.py writes the Markdown
+summary and the chart. Nothing here measures or touches a file. The exit
+codes the commands return:
 
     0  pass: no regression
     1  regression (or a scenario that ran on the base side failed on the head side)
     2  could not check: no, corrupt, truncated or old-schema baseline; build
        failure; a ref that does not exist; settings that do not match the baseline
 
-How a metric is judged depends on what kind of number it is.
+The gate checks the headline metrics of gobench.metrics, and how a metric
+is judged depends on what kind of number it is there.
 
-* Deterministic metrics (``allocs_per_op``, ``bytes_per_op``) count what the
-  program decides, so they are gated tightly, on the median over rounds:
-  allocs/op may not grow by more than 0.01, B/op by more than 1% (and at
-  least 0.5 B). Why these and not zero: a round's counts include the
-  runtime's own allocations while it runs (a sync.Pool refilled after a GC,
-  background workers, goroutine stacks), divided over N ops; between two
-  runs of the same code on the VM they differed by at most 1e-4 allocs/op
-  and 0.01 B/op over all 22 scenarios. The smallest change a code edit
-  usually makes is one allocation in every op (+1 alloc/op, +8 B/op at least)
-  or, for amortised growth, one in every few dozen: 0.01 catches an extra
-  allocation every 100 ops and never the runtime's noise. It misses rarer
-  ones (one more arena chunk every 512 ops is +0.002). Struct sizes and escape
-  expectations, when a run carries them, must not change for the worse at all.
+* Exact metrics (``allocs_per_op``, ``bytes_per_op``) count what the
+  program decides, so they are judged on the median over rounds with a small
+  tolerance ("deterministic" comparisons): allocs/op may not grow by more
+  than 0.01, B/op by more than 1% (and at least 0.5 B). Why these and not
+  zero: a round's counts include the runtime's own allocations while it
+  runs (a sync.Pool refilled after a GC, background workers, goroutine
+  stacks), divided over N ops; between two runs of the same code on the VM
+  they differed by at most 1e-4 allocs/op and 0.01 B/op over all 22
+  scenarios. The smallest change a code edit usually makes is one
+  allocation in every op (+1 alloc/op, +8 B/op at least) or, for amortised
+  growth, one in every few dozen: 0.01 catches an extra allocation every
+  100 ops and never the runtime's noise. It misses rarer ones (one more
+  arena chunk every 512 ops is +0.002). Struct sizes and escape
+  expectations, when a run carries them, must not change for the worse at
+  all ("exact" comparisons).
 * Timing and GC-count metrics (``ns_per_op``, ``gc_per_1k_ops``) are noisy,
   so a change is a regression only when (a) a two-sided Mann-Whitney U test
   over the pooled rounds is significant after Holm's correction for the
@@ -44,7 +48,7 @@ How a metric is judged depends on what kind of number it is.
 * When the baseline was recorded on another machine (cpu_model, cpu_count
   or hostname differ), timing and GC numbers are compared and shown but do
   not fail the check unless ``strict_timing`` is set: a CI runner is a
-  different, shared machine every time. Deterministic metrics are gated anyway.
+  different, shared machine every time. Exact metrics are gated anyway.
 
 When not to use it: the gate detects changes of about 10% or more in
 timing; a 3% regression needs longer, dedicated runs (benchstat on
@@ -54,61 +58,38 @@ sides are driven by the working tree's Python harness.
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
-import json
 import math
-import os
-import sys
-import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from statistics import median
-from typing import IO
 
-from gobench.collect import gate_sessions as abrun
-from gobench.store import atomic
-from gobench.collect import machine
-from gobench.store import runs as store
 from gobench.analyse import summary
-from gobench.errors import GateError
-from gobench.collect.protocol import Settings
-from gobench.records import FFI_NAME
 from gobench.analyse.stats import mann_whitney_p
+from gobench.errors import GateError
+from gobench.metrics import EXACT, HEADLINE, METRICS
+from gobench.records import FFI_NAME
 
-BASELINE_SCHEMA = "gobench.baseline/1"
-BASELINE_DIR = store.RESULTS / "baseline"
-BASELINE_PATH = BASELINE_DIR / "baseline.json"
-CONFIG_PATH = BASELINE_DIR / "gate.json"
-OUT_DIR = store.RESULTS / "gate"
-
-DETERMINISTIC = summary.DETERMINISTIC  # ("allocs_per_op", "bytes_per_op")
-STATISTICAL = ("ns_per_op", "gc_per_1k_ops")
-# Effect size of these is the median of paired round ratios when rounds are paired (lockstep);
-# GC counts are a few per round, so their per-pair ratios are too coarse: ratio of medians.
-PAIRED_EFFECT = ("ns_per_op",)
+# The metrics the gate checks are the table's headline metrics: the exact ones with a tolerance
+# ("deterministic"), the others with the U test and a minimum effect ("statistical").
+DETERMINISTIC = tuple(m for m in HEADLINE if m in EXACT)
+STATISTICAL = tuple(m for m in HEADLINE if m not in EXACT)
+# Their effect size is the median of paired round ratios when rounds are paired (lockstep); a coarse
+# metric (GC counts: a few per round) has per-pair ratios too coarse for that: ratio of medians.
+PAIRED_EFFECT = tuple(m for m in STATISTICAL if not METRICS[m].coarse)
 MACHINE_KEYS = ("cpu_model", "cpu_count", "hostname")
-
-# Gate settings: many short rounds rather than `invoke bench`'s few long ones. The rounds
-# are the sample of the U test, and the shorter a lockstep round, the more of the machine's
-# noise the two rounds of a pair share. Measured with `invoke gate-selftest --trials 10` on
-# the busy 2-core VM: bench's 10 x 100 ms caught inject-slow 9/10 times in 829 s; 10 x 15 ms
-# caught it 10/10 in 160 s (no false alarm in either).
-QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0)
-FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0)
-DEFAULT_BLOCKS = 4  # --against: 4 lockstep blocks (fresh worker pairs), AB BA AB BA
-DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check repeats the same number)
-DEFAULT_BUILDS = ("default", "arenas")
+CONFIG_KEYS = ("alpha", "min_effect", "metric_min_effect", "allocs_abs_tol", "bytes_rel_tol", "bytes_abs_tol",
+               "abs_floor", "scenarios")
 
 # Per-scenario overrides (fnmatch patterns on "Family/Variant"); results/baseline/gate.json
-# entries are applied after these. A value is {"min_effect": float | {metric: float}, "ignore": bool}.
+# entries are applied after these. A value is {"min_effect": float | {metric: float}, "ignore": bool,
+# "bytes_rel_tol": float}.
 DEFAULT_SCENARIOS: dict[str, dict] = {
     # Fault/* are test-only crash scenarios, never timed.
     "Fault/*": {"ignore": True},
     # arena.New takes memory in 8 MiB chunks, so B/op is a chunk count
     # amortised over the round's N (calibrated anew each session): with about
     # a dozen chunks per round it moved by 2.5% between two sessions of the
-    # same code (2011 vs 2061 B/op). allocs/op stays exact.
+    # same code (2011 vs 2061 B/op). allocs/op keeps the default tolerance.
     "TradeContext/arena": {"bytes_rel_tol": 0.10},
 }
 
@@ -168,30 +149,26 @@ class Config:
         return float(eff), ignore
 
 
-def load_config(path: Path = CONFIG_PATH) -> Config:
-    """load_config reads results/baseline/gate.json over the defaults (a missing file means defaults)."""
+def config_from(doc: dict, source: str = "gate config") -> Config:
+    """config_from applies a gate.json document (store.baseline.read_config) over the defaults.
+
+    Raises GateError naming ``source`` for an unknown key or a value out of range.
+    """
+    unknown = sorted(set(doc) - set(CONFIG_KEYS) - {"comment"})
+    if unknown:
+        raise GateError(f"{source}: unknown keys {unknown}; allowed: {sorted(CONFIG_KEYS)}")
     cfg = Config()
-    if not path.exists():
-        return cfg
-    try:
-        doc = json.loads(path.read_text())
-    except ValueError as e:
-        raise GateError(f"{path}: not valid JSON: {e}") from None
-    allowed = {"alpha", "min_effect", "metric_min_effect", "allocs_abs_tol", "bytes_rel_tol", "bytes_abs_tol",
-               "abs_floor", "scenarios"}
-    if not isinstance(doc, dict) or set(doc) - allowed - {"comment"}:
-        raise GateError(f"{path}: unknown keys {sorted(set(doc) - allowed - {'comment'})}; allowed: {sorted(allowed)}")
     for k, v in doc.items():
-        if k == "scenarios":
-            cfg.scenarios = {**cfg.scenarios, **v}
-        elif k in ("abs_floor", "metric_min_effect"):
+        if k in ("scenarios", "abs_floor", "metric_min_effect"):
+            if not isinstance(v, dict):
+                raise GateError(f"{source}: {k} must be an object, got {v!r}")
             setattr(cfg, k, {**getattr(cfg, k), **v})
         elif k != "comment":
             setattr(cfg, k, v)
     try:
         return cfg.validate()
     except ValueError as e:
-        raise GateError(f"{path}: {e}") from None
+        raise GateError(f"{source}: {e}") from None
 
 
 # ---------------------------------------------------------------- decision
@@ -203,7 +180,9 @@ class Comparison:
 
     scenario: str
     metric: str
-    kind: str  # deterministic | statistical | status | exact
+    # deterministic: an exact metric, with a tolerance; statistical: a timing metric; status: the scenario
+    # as a whole (new, missing, failed); exact: a struct size or an escape expectation, no tolerance
+    kind: str
     verdict: str  # regression | improvement | unchanged | new | missing | not-compared
     gated: bool = True  # False: shown only (timing against another machine's baseline)
     base: float | None = None  # median (or the exact value)
@@ -418,7 +397,7 @@ def _statistical(name: str, metric: str, a: list[float], b: list[float], eff: fl
     if max(abs(ma), abs(mb)) < floor:
         c.note = f"both medians below {floor:g}: too few events to compare"
         return c
-    fn = summary.METRICS[metric][0]
+    fn = METRICS[metric].of_round
     if pairs and all(fn(x) > 0 for x, _ in pairs):
         # lockstep rounds: the median of paired ratios cancels the load both rounds of a pair shared
         c.ratio = median(fn(y) / fn(x) for x, y in pairs)
@@ -433,7 +412,7 @@ def _statistical(name: str, metric: str, a: list[float], b: list[float], eff: fl
 
 
 def _session_medians(rounds: list[dict], metric: str) -> list[float]:
-    fn = summary.METRICS[metric][0]
+    fn = METRICS[metric].of_round
     per: dict = {}
     for r in rounds:
         if r.get("n"):
@@ -502,172 +481,6 @@ def _exact(base: dict, head: dict) -> list[Comparison]:
     return out
 
 
-# ---------------------------------------------------------------- baseline file
-
-
-def baseline_doc(run: dict, builds: list[str], sessions: int) -> dict:
-    """baseline_doc wraps a run record with what is needed to repeat it."""
-    return {
-        "schema": BASELINE_SCHEMA,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "settings": run["settings"],
-        "filter": run.get("filter"),
-        "builds": list(builds),
-        "sessions": sessions,
-        "machine": run["machine"],
-        "run": run,
-    }
-
-
-def load_baseline(path: Path = BASELINE_PATH) -> dict:
-    """load_baseline reads and checks a baseline file, raising GateError that says what to do."""
-    redo = "record a new one with `invoke baseline` and commit results/baseline/baseline.json"
-    doc = store.read_doc(path, BASELINE_SCHEMA, "baseline", ("settings", "builds", "machine", "run"), GateError, redo,
-                         if_missing=f"no baseline at {path}; {redo}, or compare with a commit: "
-                                    "`invoke check --against REF`")
-    run = doc["run"]
-    if not isinstance(run, dict) or run.get("schema") != store.SCHEMA or not isinstance(run.get("benchmarks"), list):
-        raise GateError(f"{path}: the run inside is not a {store.SCHEMA} record; {redo}")
-    if not any(b.get("rounds") for b in run["benchmarks"]):
-        raise GateError(f"{path}: the baseline run has no measured rounds; {redo}")
-    try:
-        Settings(**doc["settings"]).validate()
-    except (TypeError, ValueError) as e:
-        raise GateError(f"{path}: bad settings ({e}); {redo}") from None
-    return doc
-
-
-# ---------------------------------------------------------------- entry points
-
-
-def _settings(quick: bool, rounds: int | None, round_ms: float | None) -> Settings:
-    st = QUICK if quick else FULL
-    return Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
-                    rounds=rounds if rounds is not None else st.rounds,
-                    ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s).validate()
-
-
-def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = OUT_DIR,
-                  out: IO[str] = sys.stdout) -> Path:
-    """write_outputs writes summary.md, decision.json, each side's run and bench.txt, and the chart."""
-    from gobench.present import gatereport
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md = gatereport.markdown(decision)
-    atomic.write_text(out_dir / "summary.md", md)
-    atomic.write_json(out_dir / "decision.json", decision.as_dict())
-    for role, run in runs.items():
-        atomic.write_json(out_dir / f"{role}.run.json", run)
-        atomic.write_text(out_dir / f"{role}.bench.txt", store.bench_text(run))
-    try:
-        gatereport.chart(decision, out_dir / "ratios.png")
-    except Exception as e:  # a chart is a nicety: its failure is a warning, never the verdict
-        out.write(f"gobench: warning: chart not written: {e}\n")
-    _step_summary(md)
-    return out_dir
-
-
-def _step_summary(md: str) -> None:
-    """_step_summary appends to the GitHub Actions job summary when running there."""
-    gh = os.environ.get("GITHUB_STEP_SUMMARY")
-    if gh:
-        with open(gh, "a") as f:
-            f.write(md + "\n")
-
-
-def _report(decision: Decision, runs: dict, out: IO[str], out_dir: Path) -> int:
-    from gobench.present import gatereport
-
-    d = write_outputs(decision, runs, out_dir, out)
-    out.write("\n" + gatereport.terminal(decision) + "\n")
-    out.write(f"summary: {d / 'summary.md'}  (benchstat {d / 'base.bench.txt'} {d / 'head.bench.txt'})\n")
-    return decision.exit_code
-
-
-def baseline_main(quick: bool = False, filter_: str | None = None, rounds: int | None = None,
-                  round_ms: float | None = None, sessions: int = DEFAULT_SESSIONS, builds: list[str] | None = None,
-                  path: Path = BASELINE_PATH, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """baseline_main records a baseline (pooled over ``sessions`` worker sessions) at ``path``."""
-    builds = list(builds or DEFAULT_BUILDS)
-    try:
-        st = _settings(quick, rounds, round_ms)
-        side = abrun.build_side(builds, out=out)
-        run = abrun.run_sessions(side, filter_, st, sessions, {"ref": "working tree"}, out)
-    except (ValueError, GateError) as e:
-        print(f"gobench: {e}", file=err)
-        return 2
-    except KeyboardInterrupt:
-        print("\ngobench: interrupted; no baseline written.", file=err)
-        return 130
-    if not run["benchmarks"]:
-        print(f"gobench: --filter {filter_!r} matches no scenario; see `invoke scenarios`", file=err)
-        return 2
-    bad = [b["name"] for b in run["benchmarks"] if b.get("status") != "ok"]
-    if bad:
-        print(f"gobench: not recording a baseline: {', '.join(bad)} failed; fix them or narrow --filter", file=err)
-        return 2
-    atomic.write_json(path, baseline_doc(run, builds, sessions))
-    out.write(f"baseline: {len(run['benchmarks'])} scenarios, {sessions} sessions of {st.rounds} rounds x "
-              f"{st.round_ms:g} ms on {run['machine']['hostname']} ({run['machine']['cpu_model']}, "
-              f"{run['machine']['cpu_count']} CPUs) -> {path}\n"
-              f"commit it with the change it measures: git add {_rel(path)}\n")
-    return 0
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(abrun.buildmod.ROOT))
-    except ValueError:
-        return str(path)
-
-
-def check_main(against: str | None = None, strict_timing: bool = False, filter_: str | None = None,
-               quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
-               blocks: int = DEFAULT_BLOCKS, builds: list[str] | None = None,
-               baseline_path: Path = BASELINE_PATH, config_path: Path = CONFIG_PATH, out_dir: Path = OUT_DIR,
-               out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """check_main runs the gate: against the baseline file, or (``against``) against a git ref, ABBA."""
-    t0 = time.monotonic()
-    try:
-        cfg = load_config(config_path)
-        if against:
-            decision, runs = _check_against(against, filter_, _settings(quick, rounds, round_ms), blocks,
-                                            list(builds or DEFAULT_BUILDS), cfg, out)
-        else:
-            decision, runs = _check_baseline(baseline_path, strict_timing, filter_, quick, rounds, round_ms,
-                                             cfg, out)
-    except (ValueError, GateError) as e:
-        print(f"gobench: could not check: {e}", file=err)
-        _step_summary(f"## gobench performance gate: could not check\n\n```\n{e}\n```\n")
-        return 2
-    except KeyboardInterrupt:
-        print("\ngobench: interrupted; no verdict.", file=err)
-        return 130
-    decision.info["wall_s"] = round(time.monotonic() - t0, 1)
-    return _report(decision, runs, out, out_dir)
-
-
-def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick: bool, rounds: int | None,
-                    round_ms: float | None, cfg: Config, out: IO[str]) -> tuple[Decision, dict]:
-    doc = load_baseline(path)
-    st = Settings(**doc["settings"]).validate()
-    if quick or rounds is not None or round_ms is not None:
-        asked = _settings(quick, rounds, round_ms)
-        if (asked.rounds, asked.round_ms) != (st.rounds, st.round_ms):
-            raise GateError(f"the baseline was recorded with {st.rounds} rounds x {st.round_ms:g} ms and a check "
-                            f"must use the same; drop --quick/--rounds/--round-ms, or re-record with "
-                            f"`invoke baseline` using them")
-    base_filter = doc.get("filter")
-    if filter_ and base_filter and filter_ != base_filter:
-        out.write(f"note: baseline filter {base_filter!r}; checking {filter_!r} (scenarios outside it are missing)\n")
-    side = abrun.build_side(list(doc["builds"]), out=out)
-    head = abrun.run_sessions(side, filter_ or base_filter, st, int(doc.get("sessions") or 1), {"ref": "working tree"},
-                              out)
-    decision, base_run = judge_baseline(doc, head, cfg, strict_timing, narrowed=bool(filter_))
-    decision.info.update(settings=st.as_dict(), sessions=doc.get("sessions"), builds=doc["builds"])
-    return decision, {"base": base_run, "head": head}
-
-
 def judge_baseline(doc: dict, head: dict, cfg: Config | None = None, strict_timing: bool = False,
                    narrowed: bool = False) -> tuple[Decision, dict]:
     """judge_baseline compares a fresh run with a baseline document; returns (Decision, the base run used).
@@ -693,104 +506,3 @@ def judge_baseline(doc: dict, head: dict, cfg: Config | None = None, strict_timi
         decision.warnings.append(f"Go toolchain differs: baseline {bgo}, now {hgo}")
     return decision, base_run
 
-
-def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, builds: list[str], cfg: Config,
-                   out: IO[str]) -> tuple[Decision, dict]:
-    abrun.abba_order(blocks)  # validates blocks before any build
-    with abrun.worktree(ref) as (wt, commit):
-        src = wt / "gosrc"
-        if not src.is_dir():
-            raise GateError(f"{ref} ({commit[:8]}) has no gosrc/ folder: it predates gobench's Go module")
-        out.write(f"base: {ref} ({commit[:8]}) built from {wt}\n")
-        base = abrun.build_side(builds, src_root=src, out=out)
-        head = abrun.build_side(builds, out=out)
-        git = machine.git_info()
-        head_src = {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
-        base_run, head_run = abrun.run_abba(base, head, filter_, st, blocks, {"ref": ref, "commit": commit},
-                                            head_src, out)
-    decision = compare(base_run, head_run, cfg, timing_gated=True, mode="against",
-                       base_label=f"{ref} ({commit[:8]})",
-                       head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
-    decision.info.update(settings=st.as_dict(), blocks=blocks, order=base_run["gate"]["order"], builds=builds)
-    return decision, {"base": base_run, "head": head_run}
-
-
-# ---------------------------------------------------------------- self-test
-
-
-TRIALS = {
-    # name: (head variant standing in for "default", what must be caught)
-    "A/A": ("default", None),
-    "slow": ("inject-slow", ("OrderItem/new", "ns_per_op")),
-    "alloc": ("inject-alloc", ("OrderItem/new", "allocs_per_op")),
-}
-SELFTEST_FILTER = "^OrderItem/"
-
-
-def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, filter_: str = SELFTEST_FILTER,
-              out: IO[str] = sys.stdout) -> Decision:
-    """run_trial runs one self-test trial: default against itself or against a test-only regression, ABBA."""
-    head_variant, _ = TRIALS[kind]
-    base = abrun.build_side(["default"], out=out)
-    head = abrun.build_side(["default"], variant_for={"default": head_variant}, out=out)
-    b, h = abrun.run_abba(base, head, filter_, st, blocks, {"ref": "default build"},
-                          {"ref": f"{head_variant} build"}, out)
-    d = compare(b, h, cfg, timing_gated=True, mode="selftest", base_label="default", head_label=head_variant)
-    d.info.update(trial=kind, settings=st.as_dict(), blocks=blocks)
-    return d
-
-
-def selftest_main(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS,
-                  out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """selftest_main repeats A/A, slow and alloc trials; prints false alarms and detections.
-
-    Returns 0 when there was no false alarm and every injected regression was
-    caught, 1 otherwise, 2 when it could not run.
-    """
-    if not isinstance(trials, int) or trials < 1:
-        print(f"gobench: --trials must be a positive integer, got {trials!r}", file=err)
-        return 2
-    st = QUICK if quick else FULL
-    counts = {k: {"trials": 0, "fail": 0, "caught": 0, "detail": []} for k in TRIALS}
-    t0 = time.monotonic()
-    quiet = open(os.devnull, "w")
-    try:
-        cfg = load_config()
-        for i in range(trials):
-            for kind, (_, target) in TRIALS.items():
-                d = run_trial(kind, st, blocks, cfg, out=quiet)
-                c = counts[kind]
-                c["trials"] += 1
-                c["fail"] += d.exit_code != 0
-                hit = d.find(*target) if target else None
-                caught = bool(hit and hit.fails)
-                c["caught"] += caught
-                regs = ", ".join(f"{r.scenario} {r.metric} x{r.ratio:.3f}" if r.ratio else f"{r.scenario} {r.metric}"
-                                 for r in d.regressions) or "none"
-                c["detail"].append(regs)
-                for x in d.comparisons:  # how close did noise come? (A/A: every timing comparison)
-                    if kind == "A/A" and x.metric == "ns_per_op" and x.ratio and x.p_holm is not None:
-                        c.setdefault("worst", []).append((abs(math.log(x.ratio)), x.ratio, x.p_holm, x.scenario))
-                tgt = f" target {hit.metric} x{hit.ratio:.3f} p_holm={hit.p_holm if hit.p_holm is not None else '-'}" \
-                    if hit and hit.ratio else ""
-                out.write(f"trial {i + 1}/{trials} {kind:5s}: exit {d.exit_code}; regressions: {regs}{tgt} "
-                          f"({time.monotonic() - t0:.0f} s)\n")
-                out.flush()
-    except (ValueError, GateError) as e:
-        print(f"gobench: {e}", file=err)
-        return 2
-    finally:
-        quiet.close()
-    aa, slow, alloc = counts["A/A"], counts["slow"], counts["alloc"]
-    worst = max(aa.get("worst") or [(0, 1.0, 1.0, "-")])
-    low_p = min((w[2] for w in aa.get("worst") or []), default=1.0)
-    out.write(f"\nself-test ({'quick' if quick else 'full'} settings: {st.rounds} x {st.round_ms:g} ms rounds, "
-              f"{blocks} lockstep blocks, "
-              f"{time.monotonic() - t0:.0f} s):\n"
-              f"  A/A false alarms:          {aa['fail']}/{aa['trials']} (largest A/A ns/op change "
-              f"x{worst[1]:.3f} on {worst[3]}; smallest A/A p Holm {low_p:.2g})\n"
-              f"  inject-slow detected:      {slow['caught']}/{slow['trials']} (as a timing regression on "
-              f"OrderItem/new ns/op; gate failed {slow['fail']}/{slow['trials']})\n"
-              f"  inject-alloc detected:     {alloc['caught']}/{alloc['trials']} (allocs/op on OrderItem/new)\n")
-    ok = aa["fail"] == 0 and slow["caught"] == slow["trials"] and alloc["caught"] == alloc["trials"]
-    return 0 if ok else 1

@@ -32,13 +32,6 @@ class Summary:
     def as_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
 
-    @property
-    def ci_rel(self) -> float:
-        """ci_rel is the half-width of the interval relative to the median (NaN if unknown)."""
-        if math.isnan(self.ci_lo) or self.median == 0:
-            return math.nan
-        return max(self.median - self.ci_lo, self.ci_hi - self.median) / abs(self.median)
-
 
 def _binom_cdf(k: int, n: int) -> float:
     """P(X <= k) for X ~ Binomial(n, 1/2)."""

@@ -1,29 +1,15 @@
 """Per-benchmark metrics derived from raw rounds, and their summaries.
 
 Every metric is computed per round (so it has a sample, a median and a
-confidence interval); per-op values are float divisions of round totals.
+confidence interval), as gobench.metrics derives it; per-op values are
+float divisions of round totals.
 """
 
 from __future__ import annotations
 
 from gobench.analyse import stats
+from gobench.metrics import METRICS
 from gobench.records import FFI_NAME
-
-# metric name -> (function of a round dict, unit, better)
-METRICS = {
-    "ns_per_op": (lambda r: r["elapsed_ns"] / r["n"], "ns/op", "lower"),
-    "allocs_per_op": (lambda r: r["alloc_objects"] / r["n"], "allocs/op", "lower"),
-    "bytes_per_op": (lambda r: r["alloc_bytes"] / r["n"], "B/op", "lower"),
-    "gc_per_1k_ops": (lambda r: 1000 * r["gc_cycles"] / r["n"], "GCs/1kop", "lower"),
-    "gc_cpu_fraction": (lambda r: r.get("gc_cpu_ns", 0) / r["elapsed_ns"] if r["elapsed_ns"] else 0.0,
-                        "gc-cpu-fraction", "lower"),
-    "stw_ns_per_op": (lambda r: r.get("stw_total_ns", 0) / r["n"], "stw-ns/op", "lower"),
-    "heap_objects_bytes": (lambda r: r.get("heap_objects_bytes", 0), "heap-B", "lower"),
-    "cpu_ns_per_op": (lambda r: (r.get("cpu_user_ns", 0) + r.get("cpu_sys_ns", 0)) / r["n"], "cpu-ns/op", "lower"),
-}
-
-# metrics that are counts of events the program decides (not timing): gated exactly
-DETERMINISTIC = ("allocs_per_op", "bytes_per_op")
 
 
 def per_round(rounds: list[dict], ffi_ns_per_call: float | None) -> dict[str, list[float]]:
@@ -32,8 +18,9 @@ def per_round(rounds: list[dict], ffi_ns_per_call: float | None) -> dict[str, li
     for r in rounds:
         if not r.get("n"):
             continue
-        for name, (fn, _, _) in METRICS.items():
-            out.setdefault(name, []).append(float(fn(r)))
+        for m in METRICS.values():
+            if m.of_round is not None:
+                out.setdefault(m.name, []).append(float(m.of_round(r)))
         for k, v in (r.get("extra") or {}).items():
             out.setdefault(k, []).append(float(v))
         if ffi_ns_per_call and r.get("elapsed_ns"):
@@ -44,13 +31,6 @@ def per_round(rounds: list[dict], ffi_ns_per_call: float | None) -> dict[str, li
 def summarize_rounds(rounds: list[dict], ffi_ns_per_call: float | None) -> dict[str, dict]:
     """summarize_rounds maps each metric to its Summary as a dict."""
     return {k: stats.summarize(v).as_dict() for k, v in per_round(rounds, ffi_ns_per_call).items()}
-
-
-def unit_of(metric: str) -> str:
-    """unit_of returns the display unit of a metric (extras carry their unit in the name)."""
-    if metric in METRICS:
-        return METRICS[metric][1]
-    return metric
 
 
 def ffi_ns_per_call(benchmarks: list[dict]) -> float | None:

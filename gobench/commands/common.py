@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import IO
 
-import io
-
 from gobench.commands import escape
+from gobench.errors import StoreError
 from gobench.present import report
 
 
@@ -39,6 +39,8 @@ def after_run(folder, out: IO[str], err: IO[str], with_runs: list[str] | None = 
     try:
         md = report.write_report(folder, root, with_runs)
         out.write(f"report: {md} (and {md.with_suffix('.html').name}); charts in {folder / 'charts'}\n")
-    except Exception as e:  # noqa: BLE001 - the stored run matters more than its report
+    # the run is stored already: a record the report cannot read (StoreError), a full disk (OSError) or data
+    # matplotlib cannot draw (ValueError, RuntimeError) must not turn a measurement into a failure; a bug raises
+    except (StoreError, OSError, ValueError, RuntimeError) as e:
         print(f"gobench: warning: the report could not be written ({type(e).__name__}: {e}); "
               f"retry with `invoke report --run {folder.name}`", file=err)

@@ -12,6 +12,7 @@ def compare(run_a: str, run_b: str, metrics: list[str] | None = None, markdown: 
             out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
     """compare prints two runs side by side: medians, B/A and a Mann-Whitney test per benchmark and metric."""
     from gobench.analyse import compare as cmp
+    from gobench.present import compare as table
 
     root = root or store.RESULTS
     try:
@@ -22,5 +23,5 @@ def compare(run_a: str, run_b: str, metrics: list[str] | None = None, markdown: 
     if not a.get("benchmarks") and not b.get("benchmarks"):
         print("gobench: neither run has micro benchmarks (load runs are compared in their reports)", file=err)
         return 2
-    out.write(cmp.render(cmp.compare(a, b, metrics or None), a, b, markdown))
+    out.write(table.render(cmp.compare(a, b, metrics or None), a, b, markdown))
     return 0

@@ -1,32 +1,198 @@
-"""`invoke baseline`, `invoke check` and `invoke gate-selftest`: the CI performance gate."""
+"""`invoke baseline` and `invoke check`: the CI performance gate, wired from its stages.
+
+``baseline`` measures the working tree in several worker sessions and
+stores the pooled run as results/baseline/baseline.json (store.baseline).
+``check`` measures again, either the same way as the baseline or (``against``)
+in lockstep with a build of another git ref (collect.gate_sessions), lets
+analyse.gate decide, and writes the summary, the decision, both sides' runs
+and the chart (present.gatereport) to results/gate/. Both return an exit
+code: 0 pass, 1 regression, 2 could not check, 130 interrupted.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from pathlib import Path
 from typing import IO
 
+from gobench.analyse import gate, summary
+from gobench.analyse.gate import Config, Decision
+from gobench.collect import gate_sessions
+from gobench.collect import machine
+from gobench.collect.protocol import Settings
+from gobench.errors import GateError
+from gobench.paths import ROOT
+from gobench.present import gatereport
+from gobench.store import atomic, baseline as baselinefile, runs as store
 
-def gate_baseline(quick: bool = False, filter_: str | None = None, rounds: int | None = None,
-                  round_ms: float | None = None, sessions: int | None = None, out: IO[str] = sys.stdout,
-                  err: IO[str] = sys.stderr) -> int:
-    """gate_baseline records results/baseline/baseline.json for the performance gate (gobench/gate.py)."""
-    from gobench.analyse import gate
-
-    return gate.baseline_main(quick, filter_, rounds, round_ms, sessions or gate.DEFAULT_SESSIONS, out=out, err=err)
-
-
-def gate_check(against: str | None = None, strict_timing: bool = False, filter_: str | None = None,
-               quick: bool = False, blocks: int | None = None, out: IO[str] = sys.stdout,
-               err: IO[str] = sys.stderr) -> int:
-    """gate_check runs the performance gate; 0 pass, 1 regression, 2 could not check."""
-    from gobench.analyse import gate
-
-    return gate.check_main(against, strict_timing, filter_, quick, blocks=blocks or gate.DEFAULT_BLOCKS,
-                           out=out, err=err)
+# Gate settings: many short rounds rather than `invoke bench`'s few long ones. The rounds
+# are the sample of the U test, and the shorter a lockstep round, the more of the machine's
+# noise the two rounds of a pair share. Measured with `invoke gate-selftest --trials 10` on
+# the busy 2-core VM: bench's 10 x 100 ms caught inject-slow 9/10 times in 829 s; 10 x 15 ms
+# caught it 10/10 in 160 s (no false alarm in either).
+QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0)
+FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0)
+DEFAULT_BLOCKS = 4  # --against: 4 lockstep blocks (fresh worker pairs), AB BA AB BA
+DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check repeats the same number)
+DEFAULT_BUILDS = ("default", "arenas")
 
 
-def gate_selftest(trials: int = 10, quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """gate_selftest repeats A/A and injected-regression trials and prints false alarms and detections."""
-    from gobench.analyse import gate
+def load_config(path: Path = baselinefile.CONFIG_PATH) -> Config:
+    """load_config reads results/baseline/gate.json over the gate's defaults (no file: the defaults)."""
+    return gate.config_from(baselinefile.read_config(path), str(path))
 
-    return gate.selftest_main(trials, quick, out=out, err=err)
+
+def _settings(quick: bool, rounds: int | None = None, round_ms: float | None = None) -> Settings:
+    """_settings are QUICK or FULL with the rounds and round length the user asked for."""
+    st = QUICK if quick else FULL
+    return Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
+                    rounds=rounds if rounds is not None else st.rounds,
+                    ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s).validate()
+
+
+def baseline(quick: bool = False, filter_: str | None = None, rounds: int | None = None,
+             round_ms: float | None = None, sessions: int | None = None, builds: list[str] | None = None,
+             path: Path = baselinefile.BASELINE_PATH, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """baseline records a baseline (pooled over ``sessions`` worker sessions, default 3) at ``path``."""
+    builds = list(builds or DEFAULT_BUILDS)
+    n_sessions = sessions or DEFAULT_SESSIONS
+    try:
+        st = _settings(quick, rounds, round_ms)
+        side = gate_sessions.build_side(builds, out=out)
+        run = summary.attach(gate_sessions.run_sessions(side, filter_, st, n_sessions, {"ref": "working tree"},
+                                                        out))
+    except (ValueError, GateError) as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("\ngobench: interrupted; no baseline written.", file=err)
+        return 130
+    if not run["benchmarks"]:
+        print(f"gobench: --filter {filter_!r} matches no scenario; see `invoke scenarios`", file=err)
+        return 2
+    bad = [b["name"] for b in run["benchmarks"] if b.get("status") != "ok"]
+    if bad:
+        print(f"gobench: not recording a baseline: {', '.join(bad)} failed; fix them or narrow --filter", file=err)
+        return 2
+    atomic.write_json(path, baselinefile.baseline_doc(run, builds, n_sessions))
+    out.write(f"baseline: {len(run['benchmarks'])} scenarios, {n_sessions} sessions of {st.rounds} rounds x "
+              f"{st.round_ms:g} ms on {run['machine']['hostname']} ({run['machine']['cpu_model']}, "
+              f"{run['machine']['cpu_count']} CPUs) -> {path}\n"
+              f"commit it with the change it measures: git add {_rel(path)}\n")
+    return 0
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def check(against: str | None = None, strict_timing: bool = False, filter_: str | None = None,
+          quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
+          blocks: int | None = None, builds: list[str] | None = None,
+          baseline_path: Path = baselinefile.BASELINE_PATH, config_path: Path = baselinefile.CONFIG_PATH,
+          out_dir: Path = baselinefile.OUT_DIR, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """check runs the gate: against the baseline file, or (``against``) against a git ref, ABBA."""
+    t0 = time.monotonic()
+    try:
+        cfg = load_config(config_path)
+        if against:
+            decision, runs = _check_against(against, filter_, _settings(quick, rounds, round_ms),
+                                            blocks or DEFAULT_BLOCKS, list(builds or DEFAULT_BUILDS), cfg, out)
+        else:
+            decision, runs = _check_baseline(baseline_path, strict_timing, filter_, quick, rounds, round_ms,
+                                             cfg, out)
+    except (ValueError, GateError) as e:
+        print(f"gobench: could not check: {e}", file=err)
+        _step_summary(f"## gobench performance gate: could not check\n\n```\n{e}\n```\n")
+        return 2
+    except KeyboardInterrupt:
+        print("\ngobench: interrupted; no verdict.", file=err)
+        return 130
+    decision.info["wall_s"] = round(time.monotonic() - t0, 1)
+    d = write_outputs(decision, runs, out_dir, out)
+    out.write("\n" + gatereport.terminal(decision) + "\n")
+    out.write(f"summary: {d / 'summary.md'}  (benchstat {d / 'base.bench.txt'} {d / 'head.bench.txt'})\n")
+    return decision.exit_code
+
+
+def _baseline_settings(doc: dict, path: Path) -> Settings:
+    """_baseline_settings are the settings a baseline was recorded with, checked as the collector checks them."""
+    try:
+        return Settings(**doc["settings"]).validate()
+    except (TypeError, ValueError) as e:
+        raise GateError(f"{path}: bad settings ({e}); {baselinefile.REDO}") from None
+
+
+def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick: bool, rounds: int | None,
+                    round_ms: float | None, cfg: Config, out: IO[str]) -> tuple[Decision, dict]:
+    doc = baselinefile.load_baseline(path)
+    st = _baseline_settings(doc, path)
+    if quick or rounds is not None or round_ms is not None:
+        asked = _settings(quick, rounds, round_ms)
+        if (asked.rounds, asked.round_ms) != (st.rounds, st.round_ms):
+            raise GateError(f"the baseline was recorded with {st.rounds} rounds x {st.round_ms:g} ms and a check "
+                            f"must use the same; drop --quick/--rounds/--round-ms, or re-record with "
+                            f"`invoke baseline` using them")
+    base_filter = doc.get("filter")
+    if filter_ and base_filter and filter_ != base_filter:
+        out.write(f"note: baseline filter {base_filter!r}; checking {filter_!r} (scenarios outside it are missing)\n")
+    side = gate_sessions.build_side(list(doc["builds"]), out=out)
+    head = summary.attach(gate_sessions.run_sessions(side, filter_ or base_filter, st, int(doc.get("sessions") or 1),
+                                                {"ref": "working tree"}, out))
+    decision, base_run = gate.judge_baseline(doc, head, cfg, strict_timing, narrowed=bool(filter_))
+    decision.info.update(settings=st.as_dict(), sessions=doc.get("sessions"), builds=doc["builds"])
+    return decision, {"base": base_run, "head": head}
+
+
+def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, builds: list[str], cfg: Config,
+                   out: IO[str]) -> tuple[Decision, dict]:
+    gate_sessions.abba_order(blocks)  # validates blocks before any build
+    with gate_sessions.worktree(ref) as (wt, commit):
+        src = wt / "gosrc"
+        if not src.is_dir():
+            raise GateError(f"{ref} ({commit[:8]}) has no gosrc/ folder: it predates gobench's Go module")
+        out.write(f"base: {ref} ({commit[:8]}) built from {wt}\n")
+        base = gate_sessions.build_side(builds, src_root=src, out=out)
+        head = gate_sessions.build_side(builds, out=out)
+        git = machine.git_info()
+        head_src = {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
+        base_run, head_run = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": ref, "commit": commit},
+                                               head_src, out)
+    summary.attach(base_run)
+    summary.attach(head_run)
+    decision = gate.compare(base_run, head_run, cfg, timing_gated=True, mode="against",
+                            base_label=f"{ref} ({commit[:8]})",
+                            head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
+    decision.info.update(settings=st.as_dict(), blocks=blocks, order=base_run["gate"]["order"], builds=builds)
+    return decision, {"base": base_run, "head": head_run}
+
+
+def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = baselinefile.OUT_DIR,
+                  out: IO[str] = sys.stdout) -> Path:
+    """write_outputs writes summary.md, decision.json, each side's run and bench.txt, and the chart."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = gatereport.markdown(decision)
+    atomic.write_text(out_dir / "summary.md", md)
+    atomic.write_json(out_dir / "decision.json", decision.as_dict())
+    for role, run in runs.items():
+        atomic.write_json(out_dir / f"{role}.run.json", run)
+        atomic.write_text(out_dir / f"{role}.bench.txt", store.bench_text(run))
+    try:
+        gatereport.chart(decision, out_dir / "ratios.png")
+    except (OSError, ValueError, RuntimeError) as e:  # a chart is a nicety: a warning, never the exit code
+        out.write(f"gobench: warning: chart not written: {e}\n")
+    _step_summary(md)
+    return out_dir
+
+
+def _step_summary(md: str) -> None:
+    """_step_summary appends to the GitHub Actions job summary when running there."""
+    gh = os.environ.get("GITHUB_STEP_SUMMARY")
+    if gh:
+        with open(gh, "a") as f:
+            f.write(md + "\n")

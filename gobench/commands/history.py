@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from typing import IO
 
-from gobench.present import text as present
+from gobench.metrics import unit_of
+from gobench.present.fmt import fmt_num
 from gobench.store import runs as store
 
 
@@ -14,7 +15,6 @@ def history(metric: str = "ns_per_op", filter_: str | None = None, root=None, ou
     """history draws one metric of the matching benchmarks across all stored runs into results/history.png/svg."""
     from gobench.present import charts
     from gobench.analyse import history as hist
-    from gobench.analyse import summary as summ
 
     root = root or store.RESULTS
     try:
@@ -29,11 +29,11 @@ def history(metric: str = "ns_per_op", filter_: str | None = None, root=None, ou
         known = ", ".join(sorted(seen)) or "none (no readable runs)"
         print(f"gobench: no stored run has {what}; metrics seen: {known}", file=err)
         return 2
-    paths = charts.history_chart(series, metric, summ.unit_of(metric), root / "history")
+    paths = charts.history_chart(series, metric, unit_of(metric), root / "history")
     for name, pts in sorted(series.items()):
         first, last = pts[0]["median"], pts[-1]["median"]
         change = f"{(last / first - 1) * 100:+.1f}%" if first else "-"
-        out.write(f"{name}: {len(pts)} runs, first {present.fmt_num(first)}, last {present.fmt_num(last)} "
-                  f"{summ.unit_of(metric)} ({change})\n")
+        out.write(f"{name}: {len(pts)} runs, first {fmt_num(first)}, last {fmt_num(last)} "
+                  f"{unit_of(metric)} ({change})\n")
     out.write(f"wrote {', '.join(str(p) for p in paths)}\n")
     return 0

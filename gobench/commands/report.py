@@ -13,6 +13,7 @@ def report(run: str | None = None, with_runs: list[str] | None = None, root=None
     """report rebuilds the charts, REPORT.md and REPORT.html of a stored run (default: latest); with_runs
     adds other runs' results (e.g. a load run) to its claims table."""
     from gobench.analyse import claims as claimsmod
+    from gobench.present import claims as claimstable
     from gobench.present import report as rep
 
     root = root or store.RESULTS
@@ -25,7 +26,7 @@ def report(run: str | None = None, with_runs: list[str] | None = None, root=None
         return 2
     verdicts = claimsmod.evaluate(doc, root / "escape.json")
     width = max(len(v.id) for v in verdicts)
-    out.write("".join(f"{v.id.ljust(width)}  {v.verdict}\n" for v in verdicts))
+    out.write("".join(f"{v.id.ljust(width)}  {claimstable.text(v.verdict)}\n" for v in verdicts))
     out.write(f"\nwrote {path}\n  and {path.with_name(rep.REPORT_HTML)} (self-contained), charts in "
               f"{folder / rep.CHART_DIR}\n")
     return 0

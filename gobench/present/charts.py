@@ -28,6 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from gobench.analyse import loadview
+from gobench.metrics import HEADLINE, METRICS
+from gobench.present.fmt import chart_num
 from gobench.records import FFI_NAME
 
 DPI = 110
@@ -46,13 +48,8 @@ STYLE = {
 }
 COLORS = matplotlib.colormaps["tab10"].colors
 
-# (metric, axis label) of the per-family panels
-FAMILY_PANELS = [
-    ("ns_per_op", "ns/op"),
-    ("allocs_per_op", "allocs/op"),
-    ("bytes_per_op", "B/op"),
-    ("gc_per_1k_ops", "GC cycles per 1k ops"),
-]
+# (metric, panel title) of the per-family charts: the headline metrics of gobench.metrics
+FAMILY_PANELS = [(m, METRICS[m].unit) for m in HEADLINE]
 SPECTRUM_PCTS = (50, 90, 99, 99.9, 99.99)
 
 
@@ -102,20 +99,6 @@ def _bench_label(b: dict) -> str:
     return str(b.get("variant") or b["name"].split("/", 1)[-1]) + ("" if build == "default" else f"\n[{build}]")
 
 
-def _fmt(v: float) -> str:
-    """_fmt prints a value label: 3 significant digits, thousands separators, exponent only for tiny values."""
-    a = abs(v)
-    if a == 0:
-        return "0"
-    if a >= 100:
-        return f"{v:,.0f}"
-    if a >= 10:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    if a >= 0.001:
-        return f"{v:.3g}"
-    return f"{v:.1e}"
-
-
 def _log_axis(axis) -> None:
     """_log_axis puts plain labels on a log-scaled axis (no 2x10^1): 1-2-5 ticks over up to three decades,
     powers of ten over more. Call it after plotting, when the axis knows its range."""
@@ -123,7 +106,7 @@ def _log_axis(axis) -> None:
     wide = lo > 0 and hi / lo > 1000
     axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
     axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: chart_num(v)))
 
 
 def _bars(ax, labels: list[str], values: list, los: list, his: list, colors: list, ylabel: str,
@@ -141,7 +124,7 @@ def _bars(ax, labels: list[str], values: list, los: list, his: list, colors: lis
             ax.errorbar(i, v, yerr=[[max(0.0, v - lo)], [max(0.0, hi - v)]], fmt="none", ecolor="0.15",
                         capsize=4, lw=1)
         top = hi if hi is not None else v
-        ax.annotate(_fmt(v), (i, top), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+        ax.annotate(chart_num(v), (i, top), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                     fontsize=8)
     ax.set_xticks(x, labels)
     ax.set_ylabel(ylabel)
@@ -206,7 +189,7 @@ def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
                 title = f"{unit}/op"
             trip = [tuple(None if x is None else x / scale for x in t) for t in trip]
             _bars(ax, labels, [t[0] for t in trip], [t[1] for t in trip], [t[2] for t in trip], colors, "", notes)
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: chart_num(v)))
             if not any(t[0] for t in trip):  # every median zero (or missing)
                 top = max((t[2] or 0 for t in trip), default=0)
                 if top > 0:  # an interval above zero still says something: keep it in view
@@ -247,9 +230,9 @@ def snapshot_chart(run: dict, outdir: Path, claimed_mb_s: dict[str, float] | Non
         _log_axis(ax.yaxis)
         memcpy = next((t[0] for b, t in zip(bs, trip) if rx.fullmatch(b["name"])), None)
         if memcpy:
-            ax.axhline(memcpy, color="0.3", lw=1.2, label=f"memcpy measured here: {_fmt(memcpy)} MB/s")
+            ax.axhline(memcpy, color="0.3", lw=1.2, label=f"memcpy measured here: {chart_num(memcpy)} MB/s")
         for i, (lab, v) in enumerate((claimed_mb_s or {}).items()):
-            ax.axhline(v, color=COLORS[(i + 3) % len(COLORS)], lw=1.2, ls="--", label=f"{lab}: {_fmt(v)} MB/s")
+            ax.axhline(v, color=COLORS[(i + 3) % len(COLORS)], lw=1.2, ls="--", label=f"{lab}: {chart_num(v)} MB/s")
         ax.set_ylim(top=max([t[0] for t in trip] + list((claimed_mb_s or {}).values())) * 2)
         if memcpy or claimed_mb_s:
             fig.legend(loc="outside lower center", ncols=1)
@@ -461,7 +444,7 @@ def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
                 _log_axis(ax.yaxis)
             else:
                 ax.set_ylim(bottom=0)
-                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _fmt(v)))
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: chart_num(v)))
         if cores:
             ax1.annotate(f"{cores} cores", (cores, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
                          textcoords="offset points", fontsize=8, color="0.4")

@@ -1,7 +1,7 @@
 """Presenting a performance-gate Decision: Markdown (for people and $GITHUB_STEP_SUMMARY),
 a short terminal table, and a chart of head/base ratios.
 
-Present layer only: it reads a gate.Decision and never measures or decides.
+Present layer only: it reads an analyse.gate.Decision and never measures or decides.
 """
 
 from __future__ import annotations
@@ -9,11 +9,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from gobench.present.text import fmt_num
-from gobench.analyse.summary import unit_of
-
-VERDICT_ORDER = ("regression", "improvement", "unchanged", "new", "missing", "not-compared")
-
+from gobench.metrics import unit_of
+from gobench.present.fmt import fmt_num
 
 def _change(c) -> str:
     if c.kind == "status":

@@ -1,7 +1,7 @@
 """The design-review report of a stored run: REPORT.md and REPORT.html in its folder.
 
 This is the last presentation step. It reads run.json (and results/escape.json
-for the escape-analysis claims), draws the charts (gobench.charts) into the
+for the escape-analysis claims), draws the charts (present.charts) into the
 run's charts/ folder and writes one document twice: Markdown that links the
 PNGs, and a self-contained HTML page with the charts inline as SVG, so it
 can be mailed or attached as one file. It never runs a benchmark: rebuilding
@@ -23,14 +23,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gobench.store import atomic
-from gobench.present import charts
 from gobench.analyse import claims
 from gobench.analyse import loadview
+from gobench.present import charts
+from gobench.present import claims as claimstable
 from gobench.present import text as present
-from gobench.store import schema as schemacheck
-from gobench.store import runs as store
+from gobench.present.fmt import ci_text, fmt_num
 from gobench.records import FFI_NAME
+from gobench.store import atomic
+from gobench.store import runs as store
+from gobench.store import schema as schemacheck
 
 REPORT_MD, REPORT_HTML, CHART_DIR = "REPORT.md", "REPORT.html", "charts"
 # metrics shown in the family tables' columns; every other summary metric is an "other metric"
@@ -171,19 +173,15 @@ def _numeric(c: str) -> bool:
 # ---------------------------------------------------------------- sections
 
 
-def _fmt(v, digits: int = 3) -> str:
-    return present.fmt_num(v, digits)
-
-
 def environment(run: dict) -> list[list[str]]:
     """environment lists the facts a reader needs to reproduce or compare the run."""
     m = run.get("machine") or {}
     git = m.get("git") or {}
     rows = [
         ["run", f"{run.get('run_id')} ({run.get('kind', 'micro')}), created {run.get('created', '?')}, "
-                f"wall {_fmt(run.get('wall_s'))} s"],
+                f"wall {fmt_num(run.get('wall_s'))} s"],
         ["machine", f"{m.get('cpu_model', '?')} x {m.get('cpu_count', '?')} cores, "
-                    f"{_fmt((m.get('mem_total_bytes') or 0) / 2**30)} GiB, host {m.get('hostname', '?')}"],
+                    f"{fmt_num((m.get('mem_total_bytes') or 0) / 2**30)} GiB, host {m.get('hostname', '?')}"],
         ["os", f"{m.get('os', '?')} {m.get('kernel', '')} {m.get('arch', '')}, CPU governor "
                f"{m.get('cpu_governor') or 'unknown'}"],
         ["python", f"{m.get('python', '?')}; " + ", ".join(f"{k} {v}" for k, v in (m.get('packages') or {}).items()
@@ -235,9 +233,9 @@ def ffi_text(run: dict) -> str:
         why = f" ({ffi.get('status')}: {(ffi.get('error') or '').splitlines()[:1]})" if ffi else ""
         return f"The FFI crossing was not measured in this run{why}."
     c = (s.get("c_loop_ns_per_call") or {}).get("median")
-    return (f"One Python -> Go call of a no-op export (cffi API mode) costs {present.ci_text(s['ns_per_op'])} ns "
-            f"(median, 95% CI); the same export called from a C loop costs {_fmt(c)} ns, so about "
-            f"{_fmt(s['ns_per_op']['median'] - (c or 0))} ns of each call is Python and cffi. Every measured round "
+    return (f"One Python -> Go call of a no-op export (cffi API mode) costs {ci_text(s['ns_per_op'])} ns "
+            f"(median, 95% CI); the same export called from a C loop costs {fmt_num(c)} ns, so about "
+            f"{fmt_num(s['ns_per_op']['median'] - (c or 0))} ns of each call is Python and cffi. Every measured round "
             "crosses once, around a loop of N operations timed inside Go: the FFI share column is that one "
             "crossing's share of the round.")
 
@@ -256,7 +254,7 @@ def family_other_metrics(bs: list[dict]) -> tuple[list[str], list[list[str]]]:
         s = b.get("summary") or {}
         build = b.get("build", "default")
         rows.append([b["name"] + ("" if build == "default" else f" [{build}]")]
-                    + [present.ci_text(s.get(k)) if s.get(k) else "-" for k in names])
+                    + [ci_text(s.get(k)) if s.get(k) else "-" for k in names])
     return ["scenario"] + names, rows
 
 
@@ -274,14 +272,14 @@ def load_rows(run: dict) -> list[list[str]]:
                          f"{str(e.get('status')).upper()}: {(e.get('error') or '').strip()[:60]}"] + [""] * 8)
             continue
         r, lat, g = loadview.rate(e), loadview.latency(e), loadview.gc(e)
-        us = lambda v: _fmt(v / 1e3) if v is not None else "-"  # noqa: E731
-        rate = ("closed loop" if r["closed_loop"] else f"{_fmt(r['target'])}") + f" / {_fmt(r['achieved'])}" \
+        us = lambda v: fmt_num(v / 1e3) if v is not None else "-"  # noqa: E731
+        rate = ("closed loop" if r["closed_loop"] else f"{fmt_num(r['target'])}") + f" / {fmt_num(r['achieved'])}" \
             + ("" if r["kept_up"] in (None, True) else " (fell behind)")
         stw = f"{us(g['stw_p99_ns'])} / {us(g['stw_max_ns'])}" if g["stw_count"] else "no pause"
         rows.append([label, e.get("build", "default"), sweep, rate,
-                     us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), _fmt(g["cycles_per_min"]), stw,
+                     us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), fmt_num(g["cycles_per_min"]), stw,
                      "-" if g["gc_cpu_fraction"] is None else f"{g['gc_cpu_fraction'] * 100:.2f}%",
-                     "-" if g["peak_heap_bytes"] is None else _fmt(g["peak_heap_bytes"] / 1e6)])
+                     "-" if g["peak_heap_bytes"] is None else fmt_num(g["peak_heap_bytes"] / 1e6)])
     return rows
 
 
@@ -338,7 +336,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
                 doc.pre("\n".join(lines[:25]) + (f"\n... ({len(lines) - 25} more lines in run.json)"
                                                  if len(lines) > 25 else ""))
         if warnings:
-            doc.p("run.json deviates from gobench/schema/run.schema.json here (the report reads it anyway):")
+            doc.p("run.json deviates from gobench/store/schemas/run.schema.json here (the report reads it anyway):")
             doc.ul(warnings)
 
     doc.h(2, "FFI crossing cost")
@@ -390,7 +388,8 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
 
     doc.h(2, "Claims of the seed article")
     tol = cdoc.get("tolerance", {})
-    doc.p(f"Verdicts are computed by gobench/claims.py from the numbers above and gobench/claims.json. "
+    doc.p(f"Verdicts are computed by gobench/analyse/claims.py from the numbers above and "
+          f"gobench/analyse/claims.json. "
           f"{tol.get('magnitude_doc', '')} {tol.get('significance_doc', '')} {tol.get('load_noise_doc', '')}")
     if with_runs:
         doc.p("This table also uses the results of " + ", ".join(f"`{o.get('run_id')}` ({o.get('kind', '?')})"
@@ -404,8 +403,8 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
         if ep.exists():
             when = dt.datetime.fromtimestamp(ep.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
             doc.p(f"Escape-analysis claims (C12, C13) read {ep.name}, written {when} (not part of this run).")
-    doc.table(claims.HEADER, claims.table_rows(verdicts), [v.kind for v in verdicts])
-    notes = [f"{v.id}: {n}" for v in verdicts for n in v.notes]
+    doc.table(claimstable.HEADER, claimstable.table_rows(verdicts), [v.kind for v in verdicts])
+    notes = claimstable.notes(verdicts)
     if notes:
         doc.p("Notes:")
         doc.ul(notes)

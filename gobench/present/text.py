@@ -1,65 +1,38 @@
-"""Text tables of a run for the terminal and for Markdown."""
+"""Text tables of a run for the terminal and for Markdown.
+
+Numbers in the cells are formatted by present.fmt. fmt_num and ci_text are
+imported here and so still reachable as present.text.fmt_num: collect's
+load and crosscheck tables use that name until they leave collect.
+"""
 
 from __future__ import annotations
 
-import math
-
+from gobench.metrics import HEADLINE, METRICS
+from gobench.present.fmt import ci_text, fmt_num
 from gobench.records import FFI_NAME
 
-
-def fmt_num(v: float | None, digits: int = 3) -> str:
-    """fmt_num prints a number with about `digits` significant digits and no exponent for common sizes."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v:.3e}"
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 1:
-        return f"{v:.{max(0, digits - 1 - int(math.log10(a)))}f}"
-    if a >= 1e-4:
-        return f"{v:.{digits - 1 - int(math.floor(math.log10(a)))}f}"
-    return f"{v:.2e}"
-
-
-def ci_text(s: dict | None) -> str:
-    """ci_text renders "median ±x%" with the 95% CI as a relative half-width."""
-    if not s or s.get("median") is None:
-        return "-"
-    med = s["median"]
-    lo, hi = s.get("ci_lo"), s.get("ci_hi")
-    if lo is None or hi is None or not med:
-        return f"{fmt_num(med)} (n={s.get('n', 0)}, no CI)"
-    rel = max(med - lo, hi - med) / abs(med) * 100
-    return f"{fmt_num(med)} ±{rel:.1f}%"
-
-
-COLUMNS = [
-    ("scenario", None),
-    ("ns/op (95% CI)", "ns_per_op"),
-    ("allocs/op", "allocs_per_op"),
-    ("B/op", "bytes_per_op"),
-    ("GCs/1k ops", "gc_per_1k_ops"),
-    ("FFI share", "ffi_share"),
-]
+# CI_METRIC is the column shown with its 95% CI; the other headline metrics show the median.
+CI_METRIC = "ns_per_op"
+# (header, metric) of the run table: the scenario, the headline metrics of gobench.metrics, the FFI share
+COLUMNS = ([("scenario", None)]
+           + [(METRICS[m].unit + (" (95% CI)" if m == CI_METRIC else ""), m) for m in HEADLINE]
+           + [("FFI share", "ffi_share")])
 
 
 def table_rows(run: dict) -> list[list[str]]:
+    """table_rows are the run table's rows, one per benchmark (a failed one shows its error)."""
     rows = []
     for b in run["benchmarks"]:
         s = b.get("summary") or {}
         name = b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
         if b.get("status") != "ok" and not s.get("ns_per_op"):
-            rows.append([name, f"{b.get('status', '?').upper()}: {(b.get('error') or '').splitlines()[0][:60]}",
-                         "", "", "", ""])
+            rows.append([name, f"{b.get('status', '?').upper()}: {(b.get('error') or '').splitlines()[0][:60]}"]
+                        + [""] * (len(COLUMNS) - 2))
             continue
         row = [name]
         for _, key in COLUMNS[1:]:
             m = s.get(key)
-            if key == "ns_per_op":
+            if key == CI_METRIC:
                 row.append(ci_text(m))
             elif key == "ffi_share":
                 row.append("-" if not m or m.get("median") is None else f"{m['median'] * 100:.4f}%")

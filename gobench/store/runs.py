@@ -23,9 +23,11 @@ from gobench.store import atomic
 from gobench.store import benchfmt
 from gobench.store import pbjson
 
-SCHEMA = "gobench.run/1"
 from gobench.errors import StoreError
+from gobench.metrics import GO_UNITS
 from gobench.paths import RESULTS
+
+SCHEMA = "gobench.run/1"
 
 
 def new_run_id(commit: str | None) -> str:
@@ -63,7 +65,11 @@ def runs_dir(root: Path = RESULTS) -> Path:
 
 
 def bench_text(run: dict) -> str:
-    """bench_text renders a run's micro results in the Go benchmark format, one line per round."""
+    """bench_text renders a run's micro results in the Go benchmark format, one line per round.
+
+    The Unit lines and the first value columns are the metrics of gobench.metrics that have a Go unit,
+    in its order; a scenario's own metrics follow under their names.
+    """
     info = next(iter(run.get("libraries", {}).values()), {}).get("info", {})
     git = run["machine"].get("git") or {}
     config = {
@@ -75,8 +81,8 @@ def bench_text(run: dict) -> str:
         "runid": run["run_id"],
     }
     out = io.StringIO()
-    benchfmt.write(out, config, [], units={"ns/op": "better=lower", "allocs/op": "better=lower assume=exact",
-                                          "B/op": "better=lower assume=exact"})
+    benchfmt.write(out, config, [], units={m.go_unit: f"better={m.better}" + (" assume=exact" if m.exact else "")
+                                           for m in GO_UNITS})
     current_build = None
     for b in run["benchmarks"]:
         if b.get("build") != current_build:
@@ -89,11 +95,9 @@ def bench_text(run: dict) -> str:
         for r in b.get("rounds") or []:
             if not r.get("n"):
                 continue
-            n = r["n"]
-            pairs = [(r["elapsed_ns"] / n, "ns/op"), (r["alloc_bytes"] / n, "B/op"),
-                     (r["alloc_objects"] / n, "allocs/op"), (r.get("gc_cycles", 0) / n, "GCs/op")]
+            pairs = [(m.of_round(r) * m.go_scale, m.go_unit) for m in GO_UNITS]
             pairs += [(v, benchfmt.unit_name(k)) for k, v in (r.get("extra") or {}).items()]
-            lines.append((name, n, pairs))
+            lines.append((name, r["n"], pairs))
         benchfmt.write(out, {}, lines)
     return out.getvalue()
 

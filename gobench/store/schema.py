@@ -1,8 +1,10 @@
 """A small JSON Schema checker for the subset gobench's own schemas use.
 
-It sits between the store and the readers: gobench.report and gobench.cli run
-it on a run record before drawing anything, so a foreign or damaged run.json
-gets a one-line reason instead of a KeyError deep inside a chart.
+present.report runs it on a run record before drawing anything (so `invoke
+report` and the report written after every run both do), and a foreign or
+damaged run.json gets a one-line reason instead of a KeyError deep inside a
+chart. store.load_run does not run it: it checks the schema id and the
+top-level fields only.
 
 Note: the `jsonschema` package was considered and not made a dependency: it
 is not needed for anything else and this subset (type, const, enum, required,
@@ -36,7 +38,7 @@ _TYPES = {
 
 @lru_cache(maxsize=None)
 def load_schema(name: str = "run.schema.json") -> dict:
-    """load_schema reads one of the schemas shipped in gobench/schema/."""
+    """load_schema reads one of the schemas shipped in gobench/store/schemas/."""
     return json.loads((SCHEMA_DIR / name).read_text())
 
 

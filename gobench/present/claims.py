@@ -1,0 +1,57 @@
+"""The claims table for people: analyse.claims decides and keeps its numbers as numbers, this renders them.
+
+A Verdict's measured text, verdict text and notes are Phrases (templates
+whose fields name the kind of number they hold); ``text`` fills them in
+with present.fmt's ``num`` and ``ratio_text``. The report's claims table
+and ``invoke report``'s summary both come from here.
+"""
+
+from __future__ import annotations
+
+import string
+
+from gobench.analyse.claims import Phrase, Verdict
+from gobench.present.fmt import num, ratio_text
+
+HEADER = ["claim", "technique", "claimed", "measured", "verdict"]
+
+
+class _Filler(string.Formatter):
+    """_Filler formats a Phrase's fields by the kind of number their spec names."""
+
+    def format_field(self, value, spec: str) -> str:
+        spec = spec.strip()
+        if isinstance(value, Phrase):
+            return text(value)
+        if spec == "num":
+            return num(value)
+        if spec.startswith("num "):
+            return num(value, spec[4:])
+        if spec == "ratio":
+            return ratio_text(value)
+        if spec == "p":
+            return f"{value:.2g}"
+        if spec:
+            raise ValueError(f"a verdict phrase asks for format {spec!r}; known: num, num UNIT, ratio, p")
+        return str(value)
+
+
+_FILLER = _Filler()
+
+
+def text(t: Phrase | str) -> str:
+    """text renders a Phrase (a plain str is already text)."""
+    if isinstance(t, str):
+        return t
+    return _FILLER.vformat(t.template, (), t.values)
+
+
+def table_rows(verdicts: list[Verdict]) -> list[list[str]]:
+    """table_rows are the claims table's rows: id, technique, claimed, measured, verdict."""
+    return [[v.id, (f"(as {v.same_as}) " if v.same_as else "") + v.technique, v.claimed, text(v.measured),
+             text(v.verdict)] for v in verdicts]
+
+
+def notes(verdicts: list[Verdict]) -> list[str]:
+    """notes are every verdict's notes, each prefixed with its claim's id."""
+    return [f"{v.id}: {text(n)}" for v in verdicts for n in v.notes]
