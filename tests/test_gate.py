@@ -23,6 +23,7 @@ import pytest
 
 from gobench.analyse import gate
 from gobench.build import library as build
+from gobench.build import worktree
 from gobench.collect import gate_sessions as abrun
 from gobench.commands import gate as cmd
 from gobench.commands import gate_selftest as selftest
@@ -154,7 +155,6 @@ def test_config_overrides_min_effect_per_scenario(tmp_path):
     cfg = gate.config_from({"scenarios": {"OrderItem/*": {"min_effect": {"ns_per_op": 0.3}}}})
     assert cfg.for_scenario("OrderItem/new", "ns_per_op") == (0.3, False)
     assert cfg.for_scenario("Other/x", "ns_per_op") == (0.1, False)
-    assert cfg.for_scenario("Fault/panic", "ns_per_op")[1] is True
     assert gate.compare(*synth(shift=1.2, noise=0.03), config=cfg).exit_code == 0
     with pytest.raises(GateError, match="unknown keys"):
         gate.config_from({"min_efect": 0.2})
@@ -274,7 +274,7 @@ def test_source_that_does_not_build_is_a_gate_error(tmp_path):
     shutil.copytree(build.GOSRC, src, ignore=shutil.ignore_patterns("*_test.go"))
     (src / "patterns" / "broken.go").write_text("package patterns\n\nfunc broken( {\n")
     with pytest.raises(GateError, match="building the default library from .* failed"):
-        abrun.build_side(["default"], src_root=src, out=io.StringIO())
+        worktree.build_side(["default"], src_root=src, out=io.StringIO())
 
 
 # ---------------------------------------------------------------- real runs (quick settings)
@@ -373,8 +373,14 @@ def test_lockstep_contains_panics_and_fatal_errors(built_default):
     assert res["base"]["OrderItem/new"]["status"] == "skipped"  # its block ended with the crash
 
 
-def test_arena_bytes_tolerance_is_per_scenario():
-    cfg = gate.Config()
+def test_a_scenarios_declared_gate_override_applies_and_gate_json_wins():
+    # TradeContext/arena declares bytes_rel_tol 0.10 in its Go registration; the record carries it.
+    run = {"benchmarks": [{"name": "TradeContext/arena", "gate": {"bytes_rel_tol": 0.10}},
+                          {"name": "Fault/panic", "hidden": True}]}
+    cfg = gate.Config().with_declared(run)
+    assert cfg.for_scenario("Fault/panic", "ns_per_op")[1] is True  # test-only: never gated
+    assert gate.config_from({"scenarios": {"TradeContext/*": {"bytes_rel_tol": 0.2}}}).with_declared(run) \
+        .bytes_rel_tol_for("TradeContext/arena") == 0.2
     assert cfg.bytes_rel_tol_for("TradeContext/arena") == 0.10
     assert cfg.bytes_rel_tol_for("OrderItem/new") == cfg.bytes_rel_tol
     arena = gate._deterministic("TradeContext/arena", "bytes_per_op", [2011.0] * 6, [2061.0] * 6, cfg)

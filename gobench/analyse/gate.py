@@ -35,7 +35,7 @@ is judged depends on what kind of number it is there.
   number of such comparisons in the check (family-wise error ``alpha``,
   default 0.05), and (b) the median ratio head/base exceeds 1 + min_effect
   (10% for ns/op, 25% for GC counts; overridable per scenario and metric in
-  results/baseline/gate.json or DEFAULT_SCENARIOS below). Significance alone
+  results/baseline/gate.json, or by the scenario's registration in Go). Significance alone
   fires on a 2% shift with enough rounds; effect size alone fires on noise.
   Both are needed. For ns/op measured in lockstep (``--against``) the ratio
   is the median of the ratios of rounds run next to each other, which cancels
@@ -58,6 +58,7 @@ sides are driven by the working tree's Python harness.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import math
 from dataclasses import asdict, dataclass, field
@@ -83,15 +84,6 @@ CONFIG_KEYS = ("alpha", "min_effect", "metric_min_effect", "allocs_abs_tol", "by
 # Per-scenario overrides (fnmatch patterns on "Family/Variant"); results/baseline/gate.json
 # entries are applied after these. A value is {"min_effect": float | {metric: float}, "ignore": bool,
 # "bytes_rel_tol": float}.
-DEFAULT_SCENARIOS: dict[str, dict] = {
-    # Fault/* are test-only crash scenarios, never timed.
-    "Fault/*": {"ignore": True},
-    # arena.New takes memory in 8 MiB chunks, so B/op is a chunk count
-    # amortised over the round's N (calibrated anew each session): with about
-    # a dozen chunks per round it moved by 2.5% between two sessions of the
-    # same code (2011 vs 2061 B/op). allocs/op keeps the default tolerance.
-    "TradeContext/arena": {"bytes_rel_tol": 0.10},
-}
 
 
 @dataclass
@@ -108,7 +100,7 @@ class Config:
     bytes_abs_tol: float = 0.5  # ... and at least this many bytes
     # a statistical metric whose medians both sit below this is not compared (too few events)
     abs_floor: dict[str, float] = field(default_factory=lambda: {"ns_per_op": 0.5, "gc_per_1k_ops": 0.001})
-    scenarios: dict[str, dict] = field(default_factory=lambda: dict(DEFAULT_SCENARIOS))
+    scenarios: dict[str, dict] = field(default_factory=dict)
 
     def validate(self) -> "Config":
         if not 0 < self.alpha < 1:
@@ -125,6 +117,20 @@ class Config:
             if isinstance(v, bool) or not (isinstance(v, (int, float)) and 0 <= v < 10):
                 raise ValueError(f"min_effect must be a number in [0, 10) (0.10 is 10%), got {v!r}")
         return self
+
+    def with_declared(self, *runs: dict) -> "Config":
+        """with_declared returns a copy that also applies what scenarios declare in their registration
+        (the run records carry it): their gate overrides, and ``ignore`` for test-only (hidden) ones.
+        They come before this config's own scenario entries, so gate.json still wins."""
+        declared: dict[str, dict] = {}
+        for run in runs:
+            for b in run.get("benchmarks") or []:
+                d = dict(b.get("gate") or {})
+                if b.get("hidden"):
+                    d["ignore"] = True
+                if d:
+                    declared.setdefault(b["name"], d)
+        return dataclasses.replace(self, scenarios={**declared, **self.scenarios})
 
     def bytes_rel_tol_for(self, name: str) -> float:
         """bytes_rel_tol_for returns the relative B/op tolerance of a scenario; later patterns win."""
@@ -299,7 +305,7 @@ def compare(base: dict, head: dict, config: Config | None = None, timing_gated: 
     It is pure: no measurement, no files. ``timing_gated=False`` shows
     timing and GC-count changes without letting them fail the check.
     """
-    cfg = (config or Config()).validate()
+    cfg = (config or Config()).with_declared(head, base).validate()
     bmap, hmap = _rounds_by_name(base), _rounds_by_name(head)
     comps: list[Comparison] = []
     stat: list[Comparison] = []

@@ -35,8 +35,7 @@ import time
 from typing import IO
 
 # The gate (gobench/analyse/gate.py) calls build_side, resolve_ref and worktree, and reads buildmod.ROOT, here.
-from gobench.build import library as buildmod  # noqa: F401
-from gobench.build.worktree import Side, build_side, resolve_ref, worktree  # noqa: F401
+from gobench.build.worktree import Side
 from gobench.collect import machine, plan, scheduler
 from gobench.collect.protocol import Settings
 from gobench.errors import BuildError, GateError
@@ -70,6 +69,7 @@ def run_session(side: Side, filter_: str | None, settings: Settings, label: str,
             libraries.setdefault(job.build, {"info": info, "stamp": side[job.build].stamp,
                                              "dir": str(side[job.build].dir)})
         for o in outs:
+            o.update(plan.declared(side[job.build], o["name"]))
             o.update(build=job.build, family=o["name"].split("/")[0], variant=o["name"].split("/", 1)[1],
                      env=job.env, knobs=job.knobs)
             outcomes.append(o)
@@ -176,6 +176,7 @@ def run_abba(base: Side, head: Side, filter_: str | None, settings: Settings, bl
                     libs[role].setdefault(key[0], {"info": res["info"][role], "stamp": side[key[0]].stamp,
                                                    "dir": str(side[key[0]].dir)})
                 for o in res[role].values():
+                    o.update(plan.declared(side[key[0]], o["name"]))
                     o.update(build=key[0], env=hj.env, knobs=hj.knobs)
                     outs[role].append(o)
             bad = [f"{r} {o['name']} {o['status']}" for r in ("base", "head") for o in res[r].values()

@@ -81,6 +81,7 @@ def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: lis
         if info:
             libraries.setdefault(job.build, {"info": info, "stamp": built[job.build].stamp})
         for o in outcomes:
+            o.update(plan.declared(built[job.build], o["name"]))
             o.update(build=job.build, family=o["name"].split("/")[0], variant=o["name"].split("/", 1)[1],
                      env=job.env, knobs=job.knobs)
         if job.ffi:

@@ -42,6 +42,21 @@ def scenarios(built: buildmod.Built) -> list[dict]:
     return _registry(built)["scenarios"]
 
 
+def declared(built: buildmod.Built, name: str) -> dict:
+    """declared is what a scenario's registration says about its results, stored with them in the run
+    record: its own metrics (name, unit), the gate's overrides for it, and whether it is test-only."""
+    for s in scenarios(built):
+        if f"{s['family']}/{s['variant']}" != name:
+            continue
+        out: dict = {"metrics": [{"name": m["name"], "unit": m["unit"]} for m in s.get("metrics") or []]}
+        if s.get("gate"):
+            out["gate"] = dict(s["gate"])
+        if s.get("hidden"):
+            out["hidden"] = True
+        return out
+    return {}
+
+
 def load_kinds(built: buildmod.Built) -> list[dict]:
     """load_kinds returns the request kinds a built library registered: name, doc, params, requires, and
     whether the default load run (``default``) and the sweeps (``sweep``) use it."""

@@ -19,6 +19,7 @@ from typing import IO
 
 from gobench.analyse import gate, summary
 from gobench.analyse.gate import Config, Decision
+from gobench.build import worktree
 from gobench.collect import gate_sessions
 from gobench.collect import machine
 from gobench.collect.protocol import Settings
@@ -60,7 +61,7 @@ def baseline(quick: bool = False, filter_: str | None = None, rounds: int | None
     n_sessions = sessions or DEFAULT_SESSIONS
     try:
         st = _settings(quick, rounds, round_ms)
-        side = gate_sessions.build_side(builds, out=out)
+        side = worktree.build_side(builds, out=out)
         run = summary.attach(gate_sessions.run_sessions(side, filter_, st, n_sessions, {"ref": "working tree"},
                                                         out))
     except (ValueError, GateError) as e:
@@ -141,7 +142,7 @@ def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick:
     base_filter = doc.get("filter")
     if filter_ and base_filter and filter_ != base_filter:
         out.write(f"note: baseline filter {base_filter!r}; checking {filter_!r} (scenarios outside it are missing)\n")
-    side = gate_sessions.build_side(list(doc["builds"]), out=out)
+    side = worktree.build_side(list(doc["builds"]), out=out)
     head = summary.attach(gate_sessions.run_sessions(side, filter_ or base_filter, st, int(doc.get("sessions") or 1),
                                                 {"ref": "working tree"}, out))
     decision, base_run = gate.judge_baseline(doc, head, cfg, strict_timing, narrowed=bool(filter_))
@@ -152,13 +153,13 @@ def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick:
 def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, builds: list[str], cfg: Config,
                    out: IO[str]) -> tuple[Decision, dict]:
     gate_sessions.abba_order(blocks)  # validates blocks before any build
-    with gate_sessions.worktree(ref) as (wt, commit):
+    with worktree.worktree(ref) as (wt, commit):
         src = wt / "gosrc"
         if not src.is_dir():
             raise GateError(f"{ref} ({commit[:8]}) has no gosrc/ folder: it predates gobench's Go module")
         out.write(f"base: {ref} ({commit[:8]}) built from {wt}\n")
-        base = gate_sessions.build_side(builds, src_root=src, out=out)
-        head = gate_sessions.build_side(builds, out=out)
+        base = worktree.build_side(builds, src_root=src, out=out)
+        head = worktree.build_side(builds, out=out)
         git = machine.git_info()
         head_src = {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
         base_run, head_run = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": ref, "commit": commit},

@@ -17,6 +17,7 @@ from typing import IO
 
 from gobench.analyse import gate
 from gobench.analyse.gate import Config, Decision
+from gobench.build import worktree
 from gobench.collect import gate_sessions
 from gobench.collect.protocol import Settings
 from gobench.commands.gate import DEFAULT_BLOCKS, FULL, QUICK, load_config
@@ -35,8 +36,8 @@ def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, f
               out: IO[str] = sys.stdout) -> Decision:
     """run_trial runs one self-test trial: default against itself or against a test-only regression, ABBA."""
     head_variant, _ = TRIALS[kind]
-    base = gate_sessions.build_side(["default"], out=out)
-    head = gate_sessions.build_side(["default"], variant_for={"default": head_variant}, out=out)
+    base = worktree.build_side(["default"], out=out)
+    head = worktree.build_side(["default"], variant_for={"default": head_variant}, out=out)
     b, h = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": "default build"},
                                   {"ref": f"{head_variant} build"}, out)
     d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label="default", head_label=head_variant)

@@ -6,7 +6,8 @@ import statistics
 
 from gobench.analyse import stats
 from gobench.analyse.crosscheck import AGREE, Pair
-from gobench.present.text import fmt_num, render
+from gobench.present.fmt import fmt_num
+from gobench.present.text import render
 
 NOTE = ("ratio = harness ns/op / go test ns/op on the same N, per ABBA repeat; median over repeats "
         "[95% CI of the median] (range).\n")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gobench.present.text import fmt_num, render
+from gobench.present.fmt import fmt_num
+from gobench.present.text import render
 
 
 def _g(d: dict, *names):

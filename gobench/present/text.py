@@ -1,9 +1,4 @@
-"""Text tables of a run for the terminal and for Markdown.
-
-Numbers in the cells are formatted by present.fmt. fmt_num and ci_text are
-imported here and so still reachable as present.text.fmt_num: collect's
-load and crosscheck tables use that name until they leave collect.
-"""
+"""Text tables of a run for the terminal and for Markdown; numbers in the cells are formatted by present.fmt."""
 
 from __future__ import annotations
 
