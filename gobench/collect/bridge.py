@@ -121,7 +121,10 @@ class Library:
         h = self.ffi.new("int64_t*")
         self._check(self.lib.gb_open(name.encode(), json.dumps(params or {}).encode(), h), f"open {name}")
         if name not in self._extras:
-            self._extras = {s["family"] + "/" + s["variant"]: [m["name"] for m in s["metrics"]]
+            # Libraries built before metrics were declared by name (a base commit of
+            # `check --against`) list their metric names as "extra".
+            self._extras = {s["family"] + "/" + s["variant"]:
+                            [m["name"] for m in s["metrics"]] if "metrics" in s else list(s.get("extra") or [])
                             for s in self.info()["scenarios"]}
         return Scenario(self, name, int(h[0]), self._extras.get(name, []))
 
