@@ -17,9 +17,7 @@ in a test process that also imported pyplot with another backend.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +29,7 @@ from gobench.analyse import loadview
 from gobench.metrics import HEADLINE, METRICS
 from gobench.present.fmt import chart_num
 from gobench.records import FFI_NAME
+from gobench.store import atomic
 
 DPI = 110
 STYLE = {
@@ -64,21 +63,16 @@ def _figure(w: float, h: float) -> Figure:
 
 def _save(fig: Figure, outdir: Path, name: str) -> list[Path]:
     """_save writes fig as outdir/name.png and .svg atomically and returns both paths."""
-    outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("png", "svg"):
         final = outdir / f"{name}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=outdir)
-        os.close(fd)
-        try:
+
+        def draw(tmp: Path, ext: str = ext) -> None:
             with matplotlib.rc_context(STYLE):
                 # no creation date in the files: the same data gives the same bytes
                 fig.savefig(tmp, format=ext, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        atomic.write_via(final, draw)
         paths.append(final)
     return paths
 
