@@ -40,18 +40,28 @@ def test_a_family_registered_in_another_file_is_refused(tmp_path):
     assert "registered already in" in err.getvalue() and not (patterns / "mapprealloc.go").exists()
 
 
+def _free_name(patterns) -> str:
+    """_free_name is a family name no pattern uses yet (a user may already have made MapPrealloc)."""
+    for i in range(100):
+        name = "SkeletonProbe" + (str(i) if i else "")
+        if not (patterns / f"{name.lower()}.go").exists():
+            return name
+    raise AssertionError("no free pattern name")
+
+
 def test_the_skeleton_builds_registers_and_passes_its_tests(tmp_path):
     gosrc = tmp_path / "gosrc"
     shutil.copytree(GOSRC, gosrc)
-    out = io.StringIO()
-    assert new_pattern.main("MapPrealloc", gosrc / "patterns", out=out, err=io.StringIO()) == 0
-    written = sorted(p.name for p in (gosrc / "patterns").glob("mapprealloc*"))
-    assert written == ["mapprealloc.go", "mapprealloc_test.go"], out.getvalue()
+    name = _free_name(gosrc / "patterns")
+    out, err = io.StringIO(), io.StringIO()
+    assert new_pattern.main(name, gosrc / "patterns", out=out, err=err) == 0, err.getvalue()
+    written = sorted(p.name for p in (gosrc / "patterns").glob(f"{name.lower()}*"))
+    assert written == [f"{name.lower()}.go", f"{name.lower()}_test.go"], out.getvalue()
     tc = toolchain.find()
     for cmd in (["vet", "./..."],
-                ["test", "-count=1", "-run", "MapPrealloc|TestScenarios|TestKinds", "./patterns", "./bench", "./load"],
-                ["test", "-count=1", "-run", "^$", "-bench", "Scenarios/MapPrealloc", "-benchtime", "100x",
+                ["test", "-count=1", "-run", f"{name}|TestScenarios|TestKinds", "./patterns", "./bench", "./load"],
+                ["test", "-count=1", "-run", "^$", "-bench", f"Scenarios/{name}/", "-benchtime", "100x",
                  "-benchmem", "./patterns"]):
         p = subprocess.run([tc.go, *cmd], cwd=gosrc, env=tc.env(), capture_output=True, text=True, timeout=600)
         assert p.returncode == 0, f"go {' '.join(cmd)}:\n{p.stdout[-3000:]}{p.stderr[-3000:]}"
-    assert "BenchmarkScenarios/MapPrealloc/baseline" in p.stdout and "BenchmarkScenarios/MapPrealloc/optimised" in p.stdout
+    assert f"BenchmarkScenarios/{name}/baseline" in p.stdout and f"BenchmarkScenarios/{name}/optimised" in p.stdout
