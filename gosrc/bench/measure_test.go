@@ -19,11 +19,7 @@ func open(t *testing.T, name string) (registry.Instance, *registry.Metrics) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.Resolve(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := s.Open(p)
+	inst, err := s.OpenWith(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,11 +23,7 @@ func TestScenarios(t *testing.T) {
 			if s.Fault == registry.FaultFatal {
 				t.Skip("ends the process by design")
 			}
-			p, err := s.Resolve(s.Smoke)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst, err := s.Open(p)
+			inst, err := s.OpenWith(s.Smoke)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -56,11 +56,8 @@ func benchmarkScenario(b *testing.B, s *registry.Scenario) {
 	}()
 	b.Run(s.Variant, func(b *testing.B) {
 		if inst == nil {
-			p, err := s.Resolve(nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if inst, err = s.Open(p); err != nil {
+			var err error
+			if inst, err = s.OpenWith(nil); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
@@ -93,11 +90,7 @@ func scenarioMetrics(t *testing.T, name string, user map[string]int64, n int) ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.Resolve(user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := s.Open(p)
+	inst, err := s.OpenWith(user)
 	if err != nil {
 		t.Fatal(err)
 	}

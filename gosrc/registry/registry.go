@@ -162,6 +162,17 @@ func (s *Scenario) Resolve(user map[string]int64) (Params, error) {
 	return Resolve(s.Name(), s.Params, user)
 }
 
+// OpenWith resolves user parameters (defaults for the rest) and opens the
+// scenario; closing the Instance is the caller's. A panic in Open is the
+// caller's to recover.
+func (s *Scenario) OpenWith(user map[string]int64) (Instance, error) {
+	p, err := s.Resolve(user)
+	if err != nil {
+		return nil, err
+	}
+	return s.Open(p)
+}
+
 // BenchmarkFunc is the go test benchmark that runs every registered
 // scenario as a sub-benchmark Family/Variant (package patterns,
 // BenchmarkScenarios). go test prints a result as

@@ -147,14 +147,10 @@ func gb_open(name, paramsJSON *C.char, handle *C.int64_t) (rc C.int) {
 			return status(fmt.Errorf("%s: params must be a JSON object of integers: %v", s.Name(), err))
 		}
 	}
-	p, err := s.Resolve(user)
-	if err != nil {
-		return status(err)
-	}
 	var inst registry.Instance
 	err = func() (err error) {
 		defer safe.Recover(&err)
-		inst, err = s.Open(p)
+		inst, err = s.OpenWith(user)
 		return err
 	}()
 	if err != nil {
