@@ -15,7 +15,7 @@ runtime or a C library prints can corrupt a reply). The ops:
     ffi        {"calls"} -> {"round": ...}: one round of the FFI/noop crossing
                (``calls`` no-op calls from Python, then from a C loop)
     load       {"request": {...}} -> {"result": ...}: one run of the Go load generator
-    profile    {"action", "path"} -> {"profile": {"mem_profile_rate", "path"}}: start or stop the
+    profile    {"action", "path", "hz"} -> {"profile": {"mem_profile_rate", "path"}}: start or stop the
                CPU profile or the execution trace, or write the allocation profile
                (gb_call "profile", gosrc/cmd/libgobench/profile.go); only `invoke profile` sends it
     close      (no reply): close every scenario and exit
@@ -85,7 +85,8 @@ def load_cmd(request: dict) -> tuple[dict, float]:
     return {"op": "load", "request": request}, request.get("duration_ms", 0) / 1000 * 3 + REPLY_TIMEOUT_S
 
 
-def profile_cmd(action: str, path: str = "") -> tuple[dict, float]:
-    """profile_cmd starts or stops a profiler in the worker ("start_cpu", "stop_cpu", "start_trace",
-    "stop_trace") or writes its allocation profile ("write_allocs") to path; "status" only reports."""
-    return {"op": "profile", "action": action, "path": path}, REPLY_TIMEOUT_S
+def profile_cmd(action: str, path: str = "", hz: int = 0) -> tuple[dict, float]:
+    """profile_cmd starts or stops a profiler in the worker ("start_cpu" at hz samples per CPU second,
+    "stop_cpu", "start_trace", "stop_trace") or writes its allocation profile ("write_allocs") to path;
+    "status" only reports."""
+    return {"op": "profile", "action": action, "path": path, "hz": int(hz)}, REPLY_TIMEOUT_S

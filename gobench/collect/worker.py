@@ -129,7 +129,8 @@ def serve(lib: bridge.Library, commands: Iterable[str], reply: IO[str]) -> None:
                 elif op == "load":
                     send({"result": lib.call("load", cmd["request"])})
                 elif op == "profile":
-                    send({"profile": lib.call("profile", {"action": cmd["action"], "path": cmd.get("path", "")})})
+                    send({"profile": lib.call("profile", {"action": cmd["action"], "path": cmd.get("path", ""),
+                                                  "hz": int(cmd.get("hz") or 0)})})
                 else:
                     raise ValueError(f"unknown op {op!r}")
             except GoBenchError as e:
