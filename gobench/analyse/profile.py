@@ -127,11 +127,12 @@ def alloc_sites(prof: Profile, ops: int, top: int | None = None) -> list[dict]:
         via = st[0].function if st and st[0] is not user and st[0].function.startswith("runtime.") else ""
         own = next((f for f in st if f.function.startswith(OWN_PREFIX)), None)
         caller = own.site if own and own is not user else ""
-        acc = by.setdefault((user.function, user.site, via, caller), [0, 0])
+        acc = by.setdefault((user.function, user.site, via, caller), [0, 0, user.file, user.line])
         acc[0] += values[io_]
         acc[1] += values[ib]
     rows = [{"function": fn, "site": site, "via": via, "caller": caller, "objects_per_op": o / ops,
-             "bytes_per_op": b / ops, "bytes_per_object": b / o} for (fn, site, via, caller), (o, b) in by.items()]
+             "bytes_per_op": b / ops, "bytes_per_object": b / o, "file": path, "line": line}
+            for (fn, site, via, caller), (o, b, path, line) in by.items()]
     rows.sort(key=lambda r: (-r["objects_per_op"], -r["bytes_per_op"], r["site"]))
     return rows[:top] if top else rows
 
@@ -258,8 +259,9 @@ def diff_sites(base: list[dict], head: list[dict], top: int = 5, min_objects: fl
         do = h.get(k, {}).get("objects_per_op", 0.0) - b.get(k, {}).get("objects_per_op", 0.0)
         db = h.get(k, {}).get("bytes_per_op", 0.0) - b.get(k, {}).get("bytes_per_op", 0.0)
         if abs(do) >= min_objects or abs(db) >= min_objects * 8:
+            one = h.get(k) or b[k]
             rows.append({"function": k[0], "site": k[1], "via": k[2], "caller": k[3], "objects_per_op": do,
-                         "bytes_per_op": db})
+                         "bytes_per_op": db, "file": one.get("file", ""), "line": one.get("line", 0)})
     rows.sort(key=lambda r: (-abs(r["objects_per_op"]), -abs(r["bytes_per_op"]), r["site"]))
     return rows[:top]
 
