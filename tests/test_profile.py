@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,6 +14,7 @@ import pytest
 
 from gobench.analyse import profile as analysis
 from gobench.build import library as buildmod
+from gobench.build import toolchain
 from gobench.collect import pprof
 from gobench.collect import profile as profiling
 from gobench.collect import protocol
@@ -174,12 +176,17 @@ def test_cpu_profile_names_the_scenario_and_draws(payment_profiles, tmp_path):
 
 def test_a_crashing_scenario_keeps_the_others(tmp_path, built_default):
     outs = profiling.profile_all([("Fault/fatal", {}), ("PaymentRoute/concrete", {})], built_default.dir,
-                                 ["alloc", "gctrace"], SMALL, tmp_path)
+                                 ["alloc", "trace", "gctrace"], SMALL, tmp_path)
     crashed, ok = outs
     assert crashed["status"] == "crashed" and "Fault/fatal" in crashed["error"]
     assert ok["status"] == "ok"
-    assert set(ok["profile"]["files"]) == {"alloc", "gctrace"}
-    assert all(Path(p).stat().st_size > 0 for k, p in ok["profile"]["files"].items() if k == "alloc")
+    assert set(ok["profile"]["files"]) == {"alloc", "trace", "gctrace"}
+    # go tool trace reads the trace (its -d=parsed mode prints the events instead of serving them)
+    tc = toolchain.find()
+    p = subprocess.run([tc.go, "tool", "trace", "-d=parsed", ok["profile"]["files"]["trace"]], env=tc.env(),
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "StateTransition" in p.stdout
 
 
 # ---------------------------------------------------------------- the gate

@@ -154,3 +154,13 @@ def profile(filter_: str | None = None, kinds: str | None = None, quick: bool = 
     if report:
         after_run(folder, out, err)
     return 1 if any(o["status"] != "ok" for o in run["benchmarks"]) else 0
+
+
+def review_pass(quick: bool, joined: list[str], out: IO[str], err: IO[str]) -> int:
+    """review_pass is `invoke review`'s profile pass: every scenario profiled, its run added to ``joined``
+    (the runs whose results the review's report shows); returns 0, or 1 when it failed (the review goes on)."""
+    out.write("\n== profiles ==\n")
+    code = profile(quick=quick, out=out, err=err, report=False)
+    if code != 2:
+        joined.append(str(store.resolve(None)))
+    return min(code, 1)

@@ -137,7 +137,7 @@ def _write_folder(run: dict, parent: Path, extra_dirs: dict[str, Path] | None = 
     return final
 
 
-def write_run(run: dict, root: Path = RESULTS, extra_dirs: dict[str, Path] | None = None) -> Path:
+def write_run(run: dict, root: Path = RESULTS, *, extra_dirs: dict[str, Path] | None = None) -> Path:
     """write_run stores a complete run folder atomically and points results/latest at it.
 
     extra_dirs are folders copied into it under their names (e.g. {"profiles": staging folder}), before
