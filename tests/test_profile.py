@@ -205,3 +205,24 @@ def test_gate_names_the_injected_allocation(tmp_path):
     hit = [ln for ln in lines if f"orderitem.go:{line}" in ln]
     assert hit, lines
     assert hit[0].startswith("- OrderItem/new: +1.00 allocs/op") and "sinkBox = &injectBox{it}" in hit[0]
+
+
+def test_report_section_shows_sites_cpu_chart_gc_and_overhead(payment_profiles, tmp_path):
+    from gobench.present import report
+
+    bs = [dict(payment_profiles[n][0], family="PaymentRoute", variant=n.split("/")[1])
+          for n in ("PaymentRoute/concrete", "PaymentRoute/interface")]
+    run = {"run_id": "r1", "settings": {**SMALL.as_dict(), "profile_kinds": ["cpu", "alloc"]}, "benchmarks": bs}
+    doc = report.Doc()
+    report.profile_section(doc, "PaymentRoute", [{"benchmarks": []}, run], tmp_path)
+    tables = [b for b in doc.blocks if b[0] == "table"]
+    sites = next(t for t in tables if t[1] == report.proftables.SITES_HEADER)
+    assert {r[2] for r in sites[2] if r[0] == "interface"} >= {"paymentroute.go:85", "paymentroute.go:77"}
+    assert not [r for r in sites[2] if r[0] == "concrete" and r[2]]  # concrete: only its total row
+    assert any(t[1] == report.proftables.CPU_HEADER for t in tables)
+    assert any(t[1][1:] == ["cpu", "alloc"] for t in tables)  # the overhead table
+    charts_ = [b for b in doc.blocks if b[0] == "chart"]
+    assert len(charts_) == 1 and charts_[0][2].exists()
+    empty = report.Doc()
+    report.profile_section(empty, "OrderItem", [run], tmp_path)
+    assert empty.blocks == []

@@ -15,9 +15,11 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-# A frame of the scenario's round: samples without it (the worker's own calls, the profiler writing
-# its files) are not the scenario's and are left out of per-op numbers.
-ROUND_FRAME = "gobench/bench.RunRound.func1"
+# Frames of the export layer (cmd/libgobench, package main, and cgo's wrappers): a sample with one of them
+# is the worker's own work (a JSON request, the profiler writing its file, the harness starting a round),
+# not the scenario's. Everything else is: the round's goroutine (bench.RunRound.func1) and the goroutines
+# the scenario starts, whose stacks begin at their own function.
+EXPORT_PREFIXES = ("main.", "_cgoexp_")
 # The runtime's tiny allocator packs pointer-free objects under 16 B into 16-byte blocks; the heap
 # profile records a block when it is started and nothing for the objects that join it later
 # (runtime/malloc.go mallocgcTiny returns before profiling), while the runtime's allocation counter
@@ -108,8 +110,8 @@ def _user_frame(stack: list[Frame]) -> Frame | None:
 
 
 def in_round(stack: list[Frame]) -> bool:
-    """in_round says whether a sample was taken inside a scenario's round (not the worker's own work)."""
-    return any(f.function == ROUND_FRAME for f in stack)
+    """in_round says whether a sample belongs to the scenario's rounds rather than to the worker's own calls."""
+    return not any(f.function.startswith(EXPORT_PREFIXES) for f in stack)
 
 
 def alloc_sites(prof: Profile, ops: int, top: int | None = None) -> list[dict]:
@@ -121,9 +123,9 @@ def alloc_sites(prof: Profile, ops: int, top: int | None = None) -> list[dict]:
     by: dict[tuple[str, str, str], list[int]] = {}
     for values, locs in prof.samples:
         st = prof.stack(locs)
-        if not in_round(st) or values[io_] <= 0:
+        user = _user_frame(st)
+        if user is None or not in_round(st) or values[io_] <= 0:  # None: the runtime's own goroutines
             continue
-        user = _user_frame(st) or st[0]
         via = st[0].function if st and st[0] is not user and st[0].function.startswith("runtime.") else ""
         own = next((f for f in st if f.function.startswith(OWN_PREFIX)), None)
         caller = own.site if own and own is not user else ""
@@ -140,9 +142,10 @@ def alloc_sites(prof: Profile, ops: int, top: int | None = None) -> list[dict]:
 def alloc_totals(sites: list[dict], allocs_per_op: float | None, bytes_per_op: float | None) -> dict:
     """alloc_totals sets the profile's sum beside the runtime's exact counters of the same rounds.
 
-    ``unsampled_objects_per_op`` is what the runtime counted and the profile did not: objects the tiny
-    allocator put into a 16-byte block it had already started (see TINY_BLOCK_BYTES). It is reported as
-    such, never spread over the sites.
+    ``unsampled_objects_per_op`` is what the runtime counted and the profile did not place at a site of the
+    scenario: objects the tiny allocator put into a 16-byte block it had already started (see
+    TINY_BLOCK_BYTES), and allocations of the runtime itself (a stack with no frame outside package runtime,
+    e.g. a goroutine or thread for a blocking syscall). It is reported as such, never spread over the sites.
     """
     objs = sum(s["objects_per_op"] for s in sites)
     byts = sum(s["bytes_per_op"] for s in sites)

@@ -74,9 +74,9 @@ def describe(o: dict, folder: Path) -> str:
                 lines.append(f"    {s['objects_per_op']:6.2f} {s['bytes_per_op']:8.1f} B  {s['function']} {s['site']}"
                              + (f" (from {s['caller']})" if s.get("caller") else ""))
         if tot.get("unsampled_objects_per_op", 0) >= 0.005:
-            lines.append(f"    {tot['unsampled_objects_per_op']:6.2f}             not in the profile: tiny objects "
-                         f"that joined a 16-byte block already started (sites with 16 B blocks: "
-                         f"{', '.join(tot['tiny_block_sites']) or 'none'})")
+            lines.append(f"    {tot['unsampled_objects_per_op']:6.2f}             counted, at no site of the scenario: "
+                         f"tiny objects that joined a started 16-byte block (sites with 16 B blocks: "
+                         f"{', '.join(tot['tiny_block_sites']) or 'none'}), or the runtime's own")
     if prof.get("cpu_top"):
         lines.append("  top CPU (flat share): " + ", ".join(f"{r['function']} {r['flat_share'] * 100:.0f}%"
                                                          for r in prof["cpu_top"][:4]))

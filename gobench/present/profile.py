@@ -41,7 +41,8 @@ def site_rows(bs: list[dict], top: int = 6) -> list[list[str]]:
                          s.get("caller") or "", fmt_num(s["objects_per_op"]), fmt_num(s["bytes_per_op"])])
         uns = tot.get("unsampled_objects_per_op") or 0.0
         if uns >= MIN_OBJECTS:
-            rows.append([v, "tiny objects packed into a started 16-byte block (not sampled)",
+            rows.append([v, "counted by the runtime, at no site: tiny objects packed into a started 16-byte block, "
+                            "or the runtime's own allocations",
                          ", ".join(tot.get("tiny_block_sites") or []) or "-", "", fmt_num(uns), "-"])
         rows.append([v, "**total** (runtime counter: " + fmt_num(tot.get("runtime_allocs_per_op")) + " allocs/op, "
                      + fmt_num(tot.get("runtime_bytes_per_op")) + " B/op)", "", "",
