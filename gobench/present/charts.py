@@ -573,7 +573,7 @@ def profile_icicle(stacks_by_variant: dict[str, list], title: str, outdir: Path,
         total = tree["value"] or 1
 
         def draw(node: dict, x: float, level: int) -> None:
-            for fn, child in sorted(node["children"].items(), key=lambda kv: -kv[1]["value"]):
+            for fn, child in sorted(node["children"].items()):  # by name, as flame graphs are: panels align
                 w = child["value"] / total
                 if w < ICICLE_MIN_WIDTH or level >= depth:
                     continue

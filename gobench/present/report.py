@@ -445,7 +445,9 @@ def profile_section(doc: Doc, family: str, runs: list[dict], chart_dir: Path) ->
         doc.table(proftables.SITES_HEADER, sites)
     cpu = proftables.cpu_rows(bs)
     if cpu:
-        doc.p("Top CPU functions (share of the CPU profile's samples; flat: in the function itself).")
+        doc.p("Top CPU functions (share of the CPU profile's samples; flat: in the function itself). The profile "
+              "covers the whole process: runtime.mcall -> schedule -> findRunnable is the idle P looking for work "
+              "on the other CPU while the round runs on one goroutine, runtime.gcBgMarkWorker is the GC.")
         doc.table(proftables.CPU_HEADER, cpu)
         paths = charts.profile_icicle({_bench_variant(b): b["profile"].get("cpu_stacks") or [] for b in bs},
                                       f"{family}: CPU profile", chart_dir, f"profile-icicle-{family}")
