@@ -48,7 +48,11 @@ PLAIN = "plain"
 FILES = {"cpu": "cpu.pprof", "alloc": "allocs.pprof", "trace": "trace.out", "gctrace": "gctrace.txt"}
 _GODEBUG = {"alloc": "memprofilerate=1", "gctrace": "gctrace=1"}
 CPU_HZ = 1000  # CPU profile samples per CPU second (pprof's default 100 gives 10 samples in 100 ms)
-CPU_MIN_S = 2.0  # the CPU profile covers at least this much round time: extra rounds after the blocks
+# The CPU profile samples CPU time, not wall time: it covers rounds until the process has used CPU_MIN_S
+# of CPU (about 1000 samples), or CPU_MAX_WALL_S of rounds have passed (on a busy machine a process may
+# get an eighth of a CPU). The extra rounds come after the blocks and are not part of the overhead.
+CPU_MIN_S = 1.0
+CPU_MAX_WALL_S = 15.0
 
 OnStep = Callable[[str, str], None]
 
@@ -146,10 +150,12 @@ def profile_scenario(name: str, params: dict, library_dir: Path, kinds: list[str
                     (out["rounds"] if side == PLAIN else prof["kind_rounds"][side]).append(rd)
             step(name, "writing profiles")
             if "cpu" in kinds:
-                cpu_ops, cpu_ns = n * settings.rounds, sum(r["elapsed_ns"] for r in prof["kind_rounds"]["cpu"])
-                while cpu_ns < CPU_MIN_S * 1e9:  # more samples for the profile; not part of the overhead
+                cpu_rounds = list(prof["kind_rounds"]["cpu"])
+                cpu_ops = n * len(cpu_rounds)
+                while (sum(r["cpu_user_ns"] + r["cpu_sys_ns"] for r in cpu_rounds) < CPU_MIN_S * 1e9
+                       and sum(r["elapsed_ns"] for r in cpu_rounds) < CPU_MAX_WALL_S * 1e9):
                     step(name, "more CPU profile rounds")
-                    cpu_ns += ask("cpu", protocol.round_cmd(name, n, settings))["round"]["elapsed_ns"]
+                    cpu_rounds.append(ask("cpu", protocol.round_cmd(name, n, settings))["round"])
                     cpu_ops += n
                 ask("cpu", protocol.profile_cmd("stop_cpu"))
                 prof["files"]["cpu"], prof["ops"]["cpu"] = str(folder / FILES["cpu"]), cpu_ops
