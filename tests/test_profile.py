@@ -226,3 +226,15 @@ def test_report_section_shows_sites_cpu_chart_gc_and_overhead(payment_profiles, 
     empty = report.Doc()
     report.profile_section(empty, "OrderItem", [run], tmp_path)
     assert empty.blocks == []
+
+
+def test_diff_sites_lists_what_changed_largest_first():
+    site = lambda fn, s, o, b: {"function": fn, "site": s, "via": "", "caller": "", "objects_per_op": o,  # noqa: E731
+                                "bytes_per_op": b, "file": f"/src/{s.split(':')[0]}", "line": int(s.split(":")[1])}
+    base = [site("p.New", "a.go:1", 1.0, 48.0), site("p.Old", "a.go:9", 0.25, 4.0)]
+    head = [site("p.New", "a.go:1", 1.0, 48.0), site("p.Box", "b.go:7", 1.0, 8.0), site("p.Old", "a.go:9", 0.5, 8.0)]
+    d = analysis.diff_sites(base, head)
+    assert [(r["site"], r["objects_per_op"], r["bytes_per_op"]) for r in d] == [("b.go:7", 1.0, 8.0), ("a.go:9", 0.25, 4.0)]
+    assert d[0]["line"] == 7
+    gone = analysis.diff_sites(head, base)
+    assert gone[0]["site"] == "b.go:7" and gone[0]["objects_per_op"] == -1.0
