@@ -109,7 +109,7 @@ def profile_scenario(name: str, params: dict, library_dir: Path, kinds: list[str
             try:
                 rep = workers[side].request(*cmd)
             except WorkerCrash as e:
-                out.update(status="crashed", error=f"{name} [{side} worker]: {e}")
+                out.update(status="crashed", error=str(e))  # names the scenario and the kind: its label
                 raise _Failed from None
             if "error" in rep:
                 out.update(status="error", error=f"{name} [{side} worker, {cmd[0]['op']}]: {rep['error']}")
