@@ -181,6 +181,17 @@ def history(c: Context, metric: str = "ns_per_op", filter: str = ""):
     _exit(cmd.history(metric, filter or None))
 
 
+@task(help={"filter": "regular expression on Family/Variant, e.g. 'PaymentRoute'",
+            "kind": "profiles to take, comma-separated: cpu, alloc, trace, gctrace (default: all)",
+            "quick": "short rounds, as bench --quick (15 ms, 6 rounds)",
+            "rounds": "measured rounds per scenario and kind (default 10, quick 6)"})
+def profile(c: Context, filter: str = "", kind: str = "", quick: bool = False, rounds: int = 0):
+    """Profile each scenario in dedicated workers: pprof CPU and allocation profiles, a trace, gctrace."""
+    from gobench.commands import profile as cmd
+
+    _exit(cmd.profile(filter or None, kind or None, quick, rounds or None))
+
+
 @task(name="new-pattern", help={"name": "the pattern family, an exported Go identifier, e.g. MapPrealloc"})
 def new_pattern(c: Context, name):
     """Write a working two-variant pattern skeleton (Go file + test) into gosrc/patterns/."""
@@ -199,5 +210,5 @@ def soak(c: Context, runs: int = 20, calls: int = 10_000, filter: str = ""):
     _exit(cmd.main(runs, calls, filter or None))
 
 
-ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history,
+ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history, profile,
                 new_pattern, soak)

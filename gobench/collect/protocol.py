@@ -15,6 +15,9 @@ runtime or a C library prints can corrupt a reply). The ops:
     ffi        {"calls"} -> {"round": ...}: one round of the FFI/noop crossing
                (``calls`` no-op calls from Python, then from a C loop)
     load       {"request": {...}} -> {"result": ...}: one run of the Go load generator
+    profile    {"action", "path", "hz"} -> {"profile": {"mem_profile_rate", "path"}}: start or stop the
+               CPU profile or the execution trace, or write the allocation profile
+               (gb_call "profile", gosrc/cmd/libgobench/profile.go); only `invoke profile` sends it
     close      (no reply): close every scenario and exit
 
 A Go error or a recovered Go panic is a reply ``{"error": message}`` and the
@@ -80,3 +83,10 @@ def ffi_cmd(st: Settings) -> tuple[dict, float]:
 def load_cmd(request: dict) -> tuple[dict, float]:
     """load_cmd runs the Go load generator once; it may take three times its duration (and starting up)."""
     return {"op": "load", "request": request}, request.get("duration_ms", 0) / 1000 * 3 + REPLY_TIMEOUT_S
+
+
+def profile_cmd(action: str, path: str = "", hz: int = 0) -> tuple[dict, float]:
+    """profile_cmd starts or stops a profiler in the worker ("start_cpu" at hz samples per CPU second,
+    "stop_cpu", "start_trace", "stop_trace") or writes its allocation profile ("write_allocs") to path;
+    "status" only reports."""
+    return {"op": "profile", "action": action, "path": path, "hz": int(hz)}, REPLY_TIMEOUT_S

@@ -76,6 +76,17 @@ class Worker:
         # pread leaves the offset the worker writes at alone
         return crash_tail(os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace"))
 
+    def stderr_size(self) -> int:
+        """stderr_size is how many bytes the worker has written to stderr so far (a mark for stderr_text)."""
+        return os.fstat(self._err.fileno()).st_size
+
+    def stderr_text(self, start: int = 0, end: int | None = None) -> str:
+        """stderr_text is what the worker wrote to stderr between two marks (default: all of it), e.g. the
+        runtime's GODEBUG=gctrace=1 lines of the rounds between them."""
+        fd = self._err.fileno()
+        end = os.fstat(fd).st_size if end is None else end
+        return os.pread(fd, max(0, end - start), start).decode(errors="replace")
+
     def request(self, cmd: dict, timeout: float) -> dict:
         """request sends a command and returns its reply; raises WorkerCrash when the worker dies or times out."""
         where = cmd["op"] + (f" {cmd['name']}" if cmd.get("name") and cmd["name"] != self.label else "")

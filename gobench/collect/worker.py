@@ -128,6 +128,9 @@ def serve(lib: bridge.Library, commands: Iterable[str], reply: IO[str]) -> None:
                     send({"round": ffi_round(lib, int(cmd["calls"]))})
                 elif op == "load":
                     send({"result": lib.call("load", cmd["request"])})
+                elif op == "profile":
+                    send({"profile": lib.call("profile", {"action": cmd["action"], "path": cmd.get("path", ""),
+                                                  "hz": int(cmd.get("hz") or 0)})})
                 else:
                     raise ValueError(f"unknown op {op!r}")
             except GoBenchError as e:

@@ -23,6 +23,7 @@ from gobench.build import worktree
 from gobench.collect import gate_sessions
 from gobench.collect import machine
 from gobench.collect.protocol import Settings
+from gobench.commands import gate_profile
 from gobench.errors import GateError
 from gobench.paths import ROOT
 from gobench.present import gatereport
@@ -147,6 +148,7 @@ def _check_baseline(path: Path, strict_timing: bool, filter_: str | None, quick:
                                                 {"ref": "working tree"}, out))
     decision, base_run = gate.judge_baseline(doc, head, cfg, strict_timing, narrowed=bool(filter_))
     decision.info.update(settings=st.as_dict(), sessions=doc.get("sessions"), builds=doc["builds"])
+    decision.info["explanation"] = gate_profile.explain(decision, None, side, baselinefile.OUT_DIR / "profiles", out)
     return decision, {"base": base_run, "head": head}
 
 
@@ -170,6 +172,7 @@ def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, bui
                             base_label=f"{ref} ({commit[:8]})",
                             head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
     decision.info.update(settings=st.as_dict(), blocks=blocks, order=base_run["gate"]["order"], builds=builds)
+    decision.info["explanation"] = gate_profile.explain(decision, base, head, baselinefile.OUT_DIR / "profiles", out)
     return decision, {"base": base_run, "head": head_run}
 
 

@@ -9,6 +9,7 @@ from typing import IO
 from gobench.collect import load as loadrun
 from gobench.commands.bench import bench
 from gobench.commands.common import after_run
+from gobench.commands.profile import review_pass
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import load as loadtext
 from gobench.store import runs as store
@@ -51,6 +52,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         joined.append(str(folder))
         if any(e["status"] != "ok" for e in run_["load"]):
             worst = max(worst, 1)
+    worst = max(worst, review_pass(quick, joined, out, err))  # profiles, shown in the report's families
     out.write("\n")
     after_run(micro, out, err, with_runs=joined)
     out.write(f"review finished in {time.monotonic() - t0:.0f} s\n")

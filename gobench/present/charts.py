@@ -516,6 +516,81 @@ def history_chart(series: dict[str, list[dict]], metric: str, unit: str, out_bas
     return _save(fig, out_base.parent, out_base.name)
 
 
+# ---------------------------------------------------------------- profiles (invoke profile)
+
+ICICLE_DEPTH = 22  # frames drawn below the root; deeper frames are too narrow to read anyway
+ICICLE_MIN_WIDTH = 0.004  # of all samples: narrower frames are not drawn
+
+
+def _icicle_tree(stacks: list) -> dict:
+    """_icicle_tree folds [[root, ..., leaf], value] stacks into a tree {"value", "children": {name: tree}}."""
+    root: dict = {"value": 0, "children": {}}
+    for frames, value in stacks:
+        node = root
+        node["value"] += value
+        for fn in frames:
+            node = node["children"].setdefault(fn, {"value": 0, "children": {}})
+            node["value"] += value
+    return root
+
+
+def _package(function: str) -> str:
+    """_package is the Go package path of a function name: "gobench/patterns.(*T).M" -> "gobench/patterns"."""
+    last = function.rsplit("/", 1)
+    return (last[0] + "/" if len(last) == 2 else "") + last[-1].split(".", 1)[0]
+
+
+def _short_function(function: str) -> str:
+    return function.rsplit("/", 1)[-1]
+
+
+def profile_icicle(stacks_by_variant: dict[str, list], title: str, outdir: Path, name: str) -> list[Path]:
+    """profile_icicle draws a flame chart upside down (an icicle: callers on top, callees below), one
+    panel per variant, from folded CPU stacks ([[root, ..., leaf], cpu ns]); a frame's width is its
+    share of the variant's samples, its colour its Go package. Returns [] when no variant has stacks."""
+    panels = {v: st for v, st in stacks_by_variant.items() if st}
+    if not panels:
+        return []
+    trees = {v: _icicle_tree(st) for v, st in panels.items()}
+    packages: dict[str, tuple] = {}
+
+    def color(fn: str) -> tuple:
+        pkg = _package(fn)
+        if pkg not in packages:
+            packages[pkg] = matplotlib.colormaps["tab20"].colors[len(packages) % 20]
+        return packages[pkg]
+
+    depth = min(ICICLE_DEPTH, max(len(f) for st in panels.values() for f, _ in st))
+    fig = _figure(11, 0.9 + len(panels) * (0.22 * depth + 0.6))
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    for ax, (variant, tree) in zip(axes, trees.items()):
+        total = tree["value"] or 1
+
+        def draw(node: dict, x: float, level: int) -> None:
+            for fn, child in sorted(node["children"].items()):  # by name, as flame graphs are: panels align
+                w = child["value"] / total
+                if w < ICICLE_MIN_WIDTH or level >= depth:
+                    continue
+                ax.barh(level, w, left=x, height=0.92, color=color(fn), edgecolor="white", linewidth=0.4)
+                label = _short_function(fn)
+                chars = int(w * 160)  # about 160 characters fit across the axis at this size
+                if chars >= 4:
+                    ax.text(x + 0.002, level, label if len(label) <= chars else label[:chars - 1] + "…",
+                            va="center", ha="left", fontsize=6.5, clip_on=True)
+                draw(child, x, level + 1)
+                x += w
+
+        draw(tree, 0.0, 0)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(depth - 0.5, -0.5)  # root on top
+        ax.set_yticks([])
+        ax.grid(False)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}%"))
+        ax.set_title(f"{variant}: CPU samples by call stack (width: share of samples)", loc="left")
+    fig.suptitle(title)
+    return _save(fig, outdir, slug(name))
+
+
 # ---------------------------------------------------------------- all
 
 

@@ -86,6 +86,7 @@ def markdown(d) -> str:
     for title, rows in sections:
         if rows:
             out += ["", f"### {title} ({len(rows)})", ""] + _table(rows)
+    out += list(info.get("explanation") or [])  # profiles of the regressed scenarios (commands/gate_profile.py)
     if not regs:
         out += ["", "No regressions."]
     if same:

@@ -27,6 +27,7 @@ from gobench.analyse import claims
 from gobench.analyse import loadview
 from gobench.present import charts
 from gobench.present import claims as claimstable
+from gobench.present import profile as proftables
 from gobench.present import text as present
 from gobench.present.fmt import ci_text, fmt_num
 from gobench.records import FFI_NAME
@@ -363,6 +364,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
         if fam == "Snapshot" and "snapshot-bandwidth" in figs:
             doc.chart("Snapshot bandwidth against memcpy and the bandwidth the claimed times imply",
                       figs["snapshot-bandwidth"])
+        profile_section(doc, fam, [run] + list(with_runs or []), run_dir / CHART_DIR)
     if "snapshot-bandwidth" in figs and "Snapshot" not in charts.families(run):
         doc.chart("Bandwidth against memcpy", figs["snapshot-bandwidth"])
 
@@ -413,6 +415,60 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
           f"folder. Rebuild this report from them: `invoke report --run {run.get('run_id')}`. Measure again: "
           f"`invoke bench{' --filter ' + repr(run['filter']) if run.get('filter') else ''}`.")
     return doc
+
+
+def profile_section(doc: Doc, family: str, runs: list[dict], chart_dir: Path) -> None:
+    """profile_section adds a family's `invoke profile` results, from the first of runs that profiled it:
+    allocation sites per variant, top CPU functions, an icicle chart of CPU stacks, GC cycles from
+    gctrace, and what each profiler cost. Nothing when no run profiled the family."""
+    for r in runs:
+        bs = [b for b in r.get("benchmarks") or [] if b.get("profile") and
+              (b.get("family") or b["name"].split("/")[0]) == family]
+        if bs:
+            break
+    else:
+        return
+    st = r.get("settings") or {}
+    doc.h(4, f"{family}: where the time and the allocations go")
+    doc.p(f"From `invoke profile` run `{r.get('run_id')}`: each variant in dedicated worker processes, one per "
+          f"kind ({', '.join(proftables.KIND_NAMES[k] for k in st.get('profile_kinds') or [])}), at the N a plain "
+          f"worker calibrated as bench does, {st.get('rounds')} rounds of about {st.get('round_ms')} ms each, "
+          f"interleaved with the plain worker's. Files (open with `go tool pprof`, `go tool trace`): "
+          + "; ".join(f"{_bench_variant(b)}: " + ", ".join(f"`{p}`" for p in (b['profile'].get('files') or {}).values())
+                      for b in bs) + ".")
+    sites = proftables.site_rows(bs)
+    if sites:
+        doc.p("Allocation sites of one round's worth of operations (the allocation profile's difference across the "
+              "measured rounds, every allocation sampled), per operation. The runtime's tiny allocator packs "
+              "pointer-free objects under 16 B into 16-byte blocks and the profile records only the object that "
+              "starts a block; the objects that joined a started block are the runtime counter minus the profile.")
+        doc.table(proftables.SITES_HEADER, sites)
+    cpu = proftables.cpu_rows(bs)
+    if cpu:
+        doc.p("Top CPU functions (share of the CPU profile's samples; flat: in the function itself). The profile "
+              "covers the whole process: runtime.mcall -> schedule -> findRunnable is the idle P looking for work "
+              "on the other CPU while the round runs on one goroutine, runtime.gcBgMarkWorker is the GC.")
+        doc.table(proftables.CPU_HEADER, cpu)
+        paths = charts.profile_icicle({_bench_variant(b): b["profile"].get("cpu_stacks") or [] for b in bs},
+                                      f"{family}: CPU profile", chart_dir, f"profile-icicle-{family}")
+        if paths:
+            doc.chart(f"{family}: CPU profile as an icicle chart (callers above callees; width = share of samples)",
+                      paths)
+    gc = proftables.gc_rows(bs)
+    if gc:
+        doc.p("GC cycles in the measured rounds, from GODEBUG=gctrace=1 (forced: the round protocol's runtime.GC() "
+              "before each round). Mark wall time is the concurrent mark phase; STW is sweep termination plus mark "
+              "termination.")
+        doc.table(proftables.GC_HEADER, gc)
+    ov = proftables.overhead_rows(bs)
+    if ov:
+        doc.p("What profiling cost: ns/op with each profiler over ns/op of the plain worker, median over the blocks "
+              "in which both ran back to back (min-max). Bench, baseline and check never profile.")
+        doc.table(proftables.overhead_header(bs), ov)
+
+
+def _bench_variant(b: dict) -> str:
+    return str(b.get("variant") or b["name"].split("/", 1)[-1])
 
 
 def check(run: dict, path: Path) -> list[str]:

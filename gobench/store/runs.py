@@ -119,12 +119,14 @@ def fallback_dir() -> Path:
     return Path(tempfile.gettempdir()) / "gobench-unsaved-runs"
 
 
-def _write_folder(run: dict, parent: Path) -> Path:
+def _write_folder(run: dict, parent: Path, extra_dirs: dict[str, Path] | None = None) -> Path:
     final = parent / run["run_id"]
     tmp = parent / f".{run['run_id']}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        for name, src in (extra_dirs or {}).items():
+            shutil.copytree(src, tmp / name)
         atomic.write_json(tmp / "run.json", run)
         atomic.write_text(tmp / "bench.txt", bench_text(run))
         atomic.write_json(tmp / "pytest-benchmark.json", pbjson.document(run))
@@ -135,21 +137,24 @@ def _write_folder(run: dict, parent: Path) -> Path:
     return final
 
 
-def write_run(run: dict, root: Path = RESULTS) -> Path:
+def write_run(run: dict, root: Path = RESULTS, *, extra_dirs: dict[str, Path] | None = None) -> Path:
     """write_run stores a complete run folder atomically and points results/latest at it.
+
+    extra_dirs are folders copied into it under their names (e.g. {"profiles": staging folder}), before
+    it is renamed into place; the caller removes the sources.
 
     When the folder cannot take it (a full disk, a file in the way), the run
     is written to fallback_dir() instead and StoreError names both places:
     what was measured is not lost.
     """
     try:
-        final = _write_folder(run, runs_dir(root))
+        final = _write_folder(run, runs_dir(root), extra_dirs)
         atomic.write_text(root / "latest", run["run_id"] + "\n")
         return final
     except OSError as e:
         why = f"could not store run {run['run_id']} in {runs_dir(root)}: {e.strerror or e}"
     try:
-        saved = _write_folder(run, fallback_dir())
+        saved = _write_folder(run, fallback_dir(), extra_dirs)
     except OSError as e2:
         raise StoreError(f"{why}; nor in {fallback_dir()}: {e2.strerror or e2}") from None
     raise StoreError(f"{why}. The run was written to {saved} instead; move it to {runs_dir(root)} when there "
