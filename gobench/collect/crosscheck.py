@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable
@@ -103,15 +104,19 @@ def run_gotest(binary: Path, scenario: dict, n: int) -> benchfmt.Result:
 
 
 def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Path, repeats: int,
-                 benchtime_ms: float, on_repeat: Callable[[Repeat], None]) -> list[dict]:
+                 benchtime_ms: float, on_repeat: Callable[[Repeat], None], deadline: float | None = None,
+                 calibration_s: float = CALIBRATION_S) -> list[dict]:
     """_pair_family keeps one harness worker per scenario open (calibrated once to N operations per round)
     and runs ``repeats`` ABBA repeats of each scenario against `go test`; returns the harness outcomes
-    (a scenario whose harness failed is left out of the later repeats)."""
+    (a scenario whose harness failed is left out of the later repeats). No repeat starts after
+    ``deadline`` (time.monotonic()), once every scenario has at least one."""
     by_name = {f"{s['family']}/{s['variant']}": s for s in scenarios}
-    st = Settings(round_ms=benchtime_ms, rounds=2 * repeats, max_calibration_s=CALIBRATION_S)
+    st = Settings(round_ms=benchtime_ms, rounds=2 * repeats, max_calibration_s=calibration_s)
     with scheduler.Family([(name, {}) for name in by_name], {HARNESS: variant_dir}, st) as harness:
         harness.prepare()
         for i in range(repeats):
+            if i and deadline is not None and time.monotonic() >= deadline:
+                break
             for name, scn in by_name.items():
                 samples = []
                 for tool in scheduler.repeat_order(i, TOOLS):
@@ -133,16 +138,23 @@ def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Pat
 
 def crosscheck(families: list[str] | None = None, repeats: int = 21, benchtime_ms: float = 100,
                builds: tuple[str, ...] = ("default", "arenas"), out: IO[str] = sys.stdout,
-               on_repeat: Callable[[Repeat], None] | None = None) -> tuple[list[Repeat], list[dict]]:
+               on_repeat: Callable[[Repeat], None] | None = None, names: tuple[str, ...] | None = None,
+               budget_s: float | None = None) -> tuple[list[Repeat], list[dict]]:
     """crosscheck measures each family with both tools, alternating; returns every repeat and the
     harness outcomes (status, error: a scenario the harness could not measure is not ``ok``).
 
+    ``names`` keeps only those Family/Variant scenarios. ``budget_s`` bounds the whole cross-check:
+    each family gets an equal share of what is left when it starts and stops starting repeats when
+    its share is spent (every scenario still gets one), and calibration is capped to fit.
     ``on_repeat`` is called after each repeat (the command prints a progress line); build logs go to ``out``.
     """
     if repeats < 1 or repeats > 100:
         raise ValueError(f"repeats must be in [1, 100], got {repeats}")
     if not 10 <= benchtime_ms <= 60_000:
         raise ValueError(f"benchtime_ms must be in [10, 60000], got {benchtime_ms}")
+    if budget_s is not None and budget_s <= 0:
+        raise ValueError(f"budget_s must be positive, got {budget_s}")
+    end = None if budget_s is None else time.monotonic() + budget_s
     done: list[Repeat] = []
     outcomes: list[dict] = []
 
@@ -158,13 +170,37 @@ def crosscheck(families: list[str] | None = None, repeats: int = 21, benchtime_m
             fams: dict[str, list[dict]] = {}
             for s in plan.scenarios(b):
                 name = f"{s['family']}/{s['variant']}"
-                if s.get("hidden") or name in seen or (families and s["family"] not in families):
+                if (s.get("hidden") or name in seen or (families and s["family"] not in families)
+                        or (names and name not in names)):
                     continue
                 seen.add(name)
                 fams.setdefault(s["family"], []).append(s)
             if not fams:
                 continue
             binary = compile_tests(bname, Path(tmp))
-            for fam, scns in fams.items():
-                outcomes += _pair_family(fam, scns, b.dir, binary, repeats, benchtime_ms, record)
+            for k, (fam, scns) in enumerate(fams.items()):
+                deadline, calibration_s = None, CALIBRATION_S
+                if end is not None:
+                    share = max(0.0, end - time.monotonic()) / (len(fams) - k)
+                    deadline, calibration_s = time.monotonic() + share, max(1.0, min(CALIBRATION_S, share / 4))
+                outcomes += _pair_family(fam, scns, b.dir, binary, repeats, benchtime_ms, record, deadline,
+                                         calibration_s)
     return done, outcomes
+
+
+# The agreement every bench and review run carries: one allocating scenario, one that allocates nothing.
+AGREEMENT_SCENARIOS = ("OrderItem/new", "PaymentRoute/concrete")
+AGREEMENT_BUDGET_S = 18.0  # with the test binary's link and the workers' start, under 20 s on 2 cores
+AGREEMENT_BENCHTIME_MS = 40.0
+AGREEMENT_MAX_REPEATS = 25
+
+
+def agreement(out: IO[str] = sys.stdout, names: tuple[str, ...] = AGREEMENT_SCENARIOS,
+              budget_s: float = AGREEMENT_BUDGET_S) -> tuple[list[Repeat], list[dict], float]:
+    """agreement is the short cross-check that `invoke bench` and `invoke review` store with their run:
+    ``names`` on the default build, as many ABBA repeats as fit in ``budget_s``. Returns the repeats,
+    the harness outcomes and the wall time it took."""
+    t0 = time.monotonic()
+    repeats, outcomes = crosscheck(None, AGREEMENT_MAX_REPEATS, AGREEMENT_BENCHTIME_MS, builds=("default",),
+                                   out=out, names=names, budget_s=budget_s)
+    return repeats, outcomes, time.monotonic() - t0
