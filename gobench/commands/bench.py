@@ -63,8 +63,8 @@ def measure_agreement(out: IO[str]) -> dict:
     non-allocating scenario against `go test`, about 20 s) and returns the run record's "agreement"
     section; when it cannot run, the section says why and the run is stored all the same."""
     names = agreement_collect.AGREEMENT_SCENARIOS
-    out.write(f"agreement with go test: {', '.join(names)}, ABBA, at most "
-              f"{agreement_collect.AGREEMENT_BUDGET_S:.0f} s (--no-agreement skips it)\n")
+    out.write(f"agreement with go test: {', '.join(names)}, ABBA, about "
+              f"{agreement_collect.AGREEMENT_BUDGET_S + 2:.0f} s (--no-agreement skips it)\n")
     out.flush()
     try:
         repeats, outcomes, wall_s = agreement_collect.agreement(out=out, names=names)
