@@ -34,13 +34,15 @@ def build(c: Context, variant: str = "", force: bool = False):
             "filter": "regular expression on Family/Variant, e.g. 'OrderItem' or 'Snapshot/(write|mmap)$'",
             "rounds": "measured rounds per scenario (default 10, quick 6)",
             "round-ms": "target duration of one round in ms (default 100, quick 15)",
-            "param": "scenario parameter, Family/Variant:name=value (repeatable)"},
+            "param": "scenario parameter, Family/Variant:name=value (repeatable)",
+            "no-agreement": "skip the short cross-check against go test (about 20 s) that the run stores"},
       iterable=["param"])
-def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None):
+def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None,
+          no_agreement: bool = False):
     """Run the micro benchmarks, store the run under results/runs/ and print the table."""
     from gobench.commands import bench as cmd
 
-    _exit(cmd.bench(filter or None, quick, rounds or None, round_ms or None, param))
+    _exit(cmd.bench(filter or None, quick, rounds or None, round_ms or None, param, agreement=not no_agreement))
 
 
 @task(help={"family": "family to check (repeatable; default: every family)",
@@ -72,12 +74,13 @@ def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0,
     _exit(cmd.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers))
 
 
-@task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)"})
-def review(c: Context, quick: bool = False):
+@task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)",
+            "no-agreement": "skip the short cross-check against go test (about 20 s) that the micro run stores"})
+def review(c: Context, quick: bool = False, no_agreement: bool = False):
     """Run micro benchmarks, load runs and sweeps, and write one report with a verdict per claim."""
     from gobench.commands import review as cmd
 
-    _exit(cmd.review(quick))
+    _exit(cmd.review(quick, agreement=not no_agreement))
 
 
 @task

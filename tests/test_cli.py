@@ -16,7 +16,8 @@ def test_bench_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "RESULTS", tmp_path)
     monkeypatch.setattr(store.write_run, "__defaults__", (tmp_path,))
     out, err = io.StringIO(), io.StringIO()
-    rc = cli.bench("^OrderItem/", quick=True, rounds=6, round_ms=3, builds=["default"], out=out, err=err)
+    rc = cli.bench("^OrderItem/", quick=True, rounds=6, round_ms=3, builds=["default"], out=out, err=err,
+                   agreement=False)  # measured in test_agreement.py
     assert rc == 0, err.getvalue() + out.getvalue()
     text = out.getvalue()
     assert "OrderItem/new" in text and "OrderItem/pool" in text and "FFI crossing" in text

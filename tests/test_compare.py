@@ -86,6 +86,38 @@ def test_history_collects_and_skips_bad_runs(tmp_path):
     assert "mb_per_s" in seen
 
 
+def test_history_names_each_unreadable_run_and_why(tmp_path):
+    a, b = runs()
+    store.write_run(a, tmp_path)
+    store.write_run(b, tmp_path)
+    folder = store.runs_dir(tmp_path)
+    (folder / "r-truncated").mkdir()
+    (folder / "r-truncated" / "run.json").write_text(json.dumps(a)[:200])
+    (folder / "r-no-record").mkdir()
+    bad_list = json.loads(json.dumps(a))
+    bad_list["benchmarks"] = "lost"
+    (folder / "r-not-a-list").mkdir()
+    (folder / "r-not-a-list" / "run.json").write_text(json.dumps(bad_list))
+    bad_summary = json.loads(json.dumps(a))
+    bad_summary["run_id"] = "r-bad-summary"
+    broken = next(i for i, x in enumerate(a["benchmarks"]) if x["name"] != "OrderItem/new")
+    bad_summary["benchmarks"][broken]["summary"] = [1, 2]
+    (folder / "r-bad-summary").mkdir()
+    (folder / "r-bad-summary" / "run.json").write_text(json.dumps(bad_summary))
+    out, err = io.StringIO(), io.StringIO()
+    assert history_cmd.history("ns_per_op", "OrderItem/new", root=tmp_path, out=out, err=err) == 0
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 4 and all(line.startswith("gobench history: left out, unreadable: ") for line in lines)
+    why = {name: next(line for line in lines if f"/{name}/run.json" in line) for name in
+           ("r-truncated", "r-no-record", "r-not-a-list", "r-bad-summary")}
+    assert "not valid JSON" in why["r-truncated"]
+    assert "cannot read" in why["r-no-record"]
+    assert "'benchmarks' is str, not a list" in why["r-not-a-list"]
+    assert f"benchmark {broken}: {a['benchmarks'][broken]['name']}: 'summary' is list" in why["r-bad-summary"]
+    # the readable runs are still charted, and the readable entries of a partly bad run too
+    assert "OrderItem/new: 3 runs" in out.getvalue()
+
+
 def test_cli_history(tmp_path):
     a, b = runs()
     store.write_run(a, tmp_path)

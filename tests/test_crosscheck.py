@@ -9,6 +9,7 @@ import pytest
 from gobench.analyse import crosscheck as analysis
 from gobench.collect import crosscheck
 from gobench.commands import crosscheck as command
+from gobench.errors import BuildError
 from gobench.present import crosscheck as present
 
 
@@ -80,3 +81,21 @@ def test_library_and_test_binary_align_functions_alike(tmp_path):
         assert "gobench/patterns.OrderItemNew" in funcs, path
         misaligned = {n: hex(a) for n, a in funcs.items() if a % variants.FUNC_ALIGN}
         assert not misaligned, f"{path.name}: functions not on {variants.FUNC_ALIGN}-byte boundaries: {misaligned}"
+
+
+def test_gotest_sample_is_the_last_run_of_its_process(tmp_path):
+    """run_gotest asks go test for a warm-up run before the one that counts, in the same process, and
+    takes the last result line (the harness worker it is compared with is warm too)."""
+    fake = tmp_path / "patterns.test"
+    fake.write_text("#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/args\"\n"
+                    "echo 'BenchmarkScenarios/OrderItem/new-2  1000  30.5 ns/op  48 B/op  1 allocs/op'\n"
+                    "echo 'BenchmarkScenarios/OrderItem/new-2  1000  20.5 ns/op  48 B/op  1 allocs/op'\n")
+    fake.chmod(0o755)
+    got = crosscheck.run_gotest(fake, {"family": "OrderItem", "variant": "new"}, 1000)
+    assert got.values["ns/op"] == 20.5
+    args = (tmp_path / "args").read_text().split()
+    assert args[args.index("-test.count") + 1] == str(1 + crosscheck.GOTEST_WARMUP_RUNS) == "2"
+    assert args[args.index("-test.benchtime") + 1] == "1000x"
+    fake.write_text("#!/bin/sh\necho 'BenchmarkScenarios/OrderItem/new-2  1000  30.5 ns/op'\n")
+    with pytest.raises(BuildError, match="expected 2 result lines, got 1"):
+        crosscheck.run_gotest(fake, {"family": "OrderItem", "variant": "new"}, 1000)

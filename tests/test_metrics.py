@@ -41,7 +41,7 @@ def test_bench_txt_units_come_from_the_table():
     run = syn.make_run(with_load=False)
     txt = store.bench_text(run)
     units = [line.split()[1:] for line in txt.splitlines() if line.startswith("Unit ")]
-    assert units == [[m.go_unit, f"better={m.better}"] + (["assume=exact"] if m.exact else []) for m in GO_UNITS]
+    assert units == [[m.go_unit, f"better={m.better}"] for m in GO_UNITS]
     first = next(r for r in benchfmt.parse(txt.splitlines()) if r.base_name == "OrderItem/new")
     rnd = next(b for b in run["benchmarks"] if b["name"] == "OrderItem/new")["rounds"][0]
     assert list(first.values)[:len(GO_UNITS)] == [m.go_unit for m in GO_UNITS]

@@ -63,3 +63,24 @@ def pairs(repeats: Iterable) -> dict[str, Pair]:
     for r in repeats:
         add(out, r)
     return out
+
+
+def agreement_section(repeats: Iterable, outcomes: list[dict], wall_s: float, benchtime_ms: float) -> dict:
+    """agreement_section is a run record's "agreement": per scenario the median ratio harness / go test of
+    ns/op over the ABBA repeats with its 95% interval (null with fewer than 6 repeats), both tools' median
+    ns/op and allocs/op; a scenario the harness could not measure has its error instead."""
+    by_name = pairs(repeats)
+    scenarios = []
+    for name, p in by_name.items():
+        sm = p.ratio_summary()
+        d = sm.as_dict()
+        scenarios.append({"name": name, "repeats": sm.n, "ratio_median": d["median"], "ci_lo": d["ci_lo"],
+                          "ci_hi": d["ci_hi"], "agrees": p.agrees(),
+                          "harness_ns_per_op": statistics.median(p.harness_ns),
+                          "gotest_ns_per_op": statistics.median(p.gotest_ns),
+                          "harness_allocs_per_op": statistics.median(p.harness_allocs),
+                          "gotest_allocs_per_op": statistics.median(p.gotest_allocs)})
+    for o in outcomes:
+        if o.get("status") != "ok" and o.get("name") not in by_name:
+            scenarios.append({"name": o.get("name"), "error": f"harness {o.get('status')}: {o.get('error')}"})
+    return {"band": list(AGREE), "benchtime_ms": benchtime_ms, "wall_s": round(wall_s, 1), "scenarios": scenarios}

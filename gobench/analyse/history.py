@@ -20,8 +20,11 @@ def collect(metric: str, pattern: str | None = None, root: Path = store.RESULTS)
     """collect returns (series, skipped, metrics_seen).
 
     series maps "Family/Variant[ [build]]" to points {run_id, created,
-    median, ci_lo, ci_hi, n}; skipped lists "run: reason" for runs that could
-    not be read; metrics_seen is every metric name met (for error messages).
+    median, ci_lo, ci_hi, n}; skipped lists "<run.json path>: reason" for
+    each run that could not be read (missing, truncated or corrupt JSON,
+    another schema, a malformed field) and for each malformed benchmark entry
+    of a run that could; metrics_seen is every metric name met (for error
+    messages).
     """
     try:
         rx = re.compile(pattern) if pattern else None
@@ -37,19 +40,42 @@ def collect(metric: str, pattern: str | None = None, root: Path = store.RESULTS)
         except store.StoreError as e:
             skipped.append(str(e))
             continue
-        for b in run.get("benchmarks") or []:
-            if not isinstance(b, dict) or "name" not in b:
+        benchmarks = run["benchmarks"]
+        if not isinstance(benchmarks, list):
+            skipped.append(f"{folder / 'run.json'}: 'benchmarks' is {type(benchmarks).__name__}, not a list")
+            continue
+        for i, b in enumerate(benchmarks):
+            problem = _unreadable_benchmark(b, metric)
+            if problem:
+                skipped.append(f"{folder / 'run.json'}: benchmark {i}: {problem}")
                 continue
             s = b.get("summary") or {}
             seen.update(s)
             if rx and not rx.search(b["name"]):
                 continue
             m = s.get(metric)
-            if not isinstance(m, dict) or m.get("median") is None:
-                continue
+            if m is None or m.get("median") is None:
+                continue  # not measured in this run (a crashed scenario, a metric added later)
             build = b.get("build", "default")
             key = b["name"] + ("" if build == "default" else f" [{build}]")
             series.setdefault(key, []).append({"run_id": run["run_id"], "created": run.get("created"),
                                                "median": m["median"], "ci_lo": m.get("ci_lo"),
                                                "ci_hi": m.get("ci_hi"), "n": m.get("n")})
     return series, skipped, seen
+
+
+def _unreadable_benchmark(b, metric: str) -> str | None:
+    """_unreadable_benchmark says why one entry of a run's benchmarks cannot be read, or None when it can."""
+    if not isinstance(b, dict):
+        return f"is {type(b).__name__}, not an object"
+    if not isinstance(b.get("name"), str):
+        return "has no name"
+    s = b.get("summary")
+    if s is not None and not isinstance(s, dict):
+        return f"{b['name']}: 'summary' is {type(s).__name__}, not an object"
+    m = (s or {}).get(metric)
+    if m is not None and not isinstance(m, dict):
+        return f"{b['name']}: summary of {metric} is {type(m).__name__}, not an object"
+    if m and m.get("median") is not None and not isinstance(m["median"], (int, float)):
+        return f"{b['name']}: median of {metric} is {m['median']!r}, not a number"
+    return None

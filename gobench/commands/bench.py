@@ -6,20 +6,27 @@ import sys
 import time
 from typing import IO
 
+from gobench.analyse import crosscheck as agreement_stats
 from gobench.analyse import summary
+from gobench.collect import crosscheck as agreement_collect
 from gobench.collect import micro as collect
 from gobench.collect import plan
 from gobench.collect.protocol import Settings
 from gobench.commands.common import after_run, parse_params
 from gobench.errors import BuildError, StoreError, ToolchainError
+from gobench.present import crosscheck as agreement_present
 from gobench.present import text as present
 from gobench.store import runs as store
 
 
 def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
           params: list[str] | None = None, builds: list[str] | None = None, out: IO[str] = sys.stdout,
-          err: IO[str] = sys.stderr) -> int:
-    """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code."""
+          err: IO[str] = sys.stderr, agreement: bool = True) -> int:
+    """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code.
+
+    Unless ``agreement`` is False (--no-agreement), the run also carries this machine's agreement with
+    `go test` (measure_agreement), shown with the table and in the report's environment.
+    """
     st = collect.QUICK if quick else collect.FULL
     if rounds is not None or round_ms is not None:
         st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
@@ -30,6 +37,7 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         st.validate()
         store.check_writable()
         run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out)
+        run["agreement"] = measure_agreement(out) if agreement else {"skipped": "--no-agreement"}
     except (ValueError, ToolchainError, BuildError) as e:
         print(f"gobench: {e}", file=err)
         return 2
@@ -43,10 +51,28 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         print(f"gobench: {e}", file=err)
         return 2
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
+    out.write(f"\nagreement with go test on this machine: {agreement_present.agreement_text(run['agreement'])}\n")
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
     after_run(folder, out, err, escape_check=True)
     return 1 if any(b.get("status") not in ("ok", None) for b in run["benchmarks"]) else 0
+
+
+def measure_agreement(out: IO[str]) -> dict:
+    """measure_agreement runs the short cross-check of collect.crosscheck.agreement (an allocating and a
+    non-allocating scenario against `go test`, about 20 s) and returns the run record's "agreement"
+    section; when it cannot run, the section says why and the run is stored all the same."""
+    names = agreement_collect.AGREEMENT_SCENARIOS
+    out.write(f"agreement with go test: {', '.join(names)}, ABBA, about "
+              f"{agreement_collect.AGREEMENT_BUDGET_S + 2:.0f} s (--no-agreement skips it)\n")
+    out.flush()
+    try:
+        repeats, outcomes, wall_s = agreement_collect.agreement(out=out, names=names)
+    except (BuildError, ToolchainError) as e:
+        return {"error": str(e)}
+    if not repeats and not outcomes:
+        return {"error": f"none of {', '.join(names)} is registered in the default build"}
+    return agreement_stats.agreement_section(repeats, outcomes, wall_s, agreement_collect.AGREEMENT_BENCHTIME_MS)
 
 
 def scenarios(out: IO[str] = sys.stdout) -> int:

@@ -23,7 +23,7 @@ def history(metric: str = "ns_per_op", filter_: str | None = None, root=None, ou
         print(f"gobench: {e}", file=err)
         return 2
     for s in skipped:
-        print(f"gobench: skipped: {s}", file=err)
+        print(f"gobench history: left out, unreadable: {s}", file=err)
     if not series:
         what = f"metric {metric!r}" + (f" for benchmarks matching {filter_!r}" if filter_ else "")
         known = ", ".join(sorted(seen)) or "none (no readable runs)"

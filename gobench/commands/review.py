@@ -15,15 +15,17 @@ from gobench.present import load as loadtext
 from gobench.store import runs as store
 
 
-def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, agreement: bool = True) -> int:
     """review runs everything a design review needs and writes one report with a verdict per claim.
 
     The micro benchmarks, the default load run and the GOGC, GOMAXPROCS,
     GC-implementation and controller sweeps are stored as separate runs; the
-    report of the micro run joins the others in its claims table.
+    report of the micro run joins the others in its claims table. The micro
+    run carries this machine's agreement with `go test` unless ``agreement``
+    is False (--no-agreement).
     """
     t0 = time.monotonic()
-    code = bench(quick=quick, out=out, err=err)
+    code = bench(quick=quick, out=out, err=err, agreement=agreement)
     if code == 2:
         return 2
     micro = store.resolve(None)

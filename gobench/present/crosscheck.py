@@ -40,3 +40,25 @@ def table(pairs: dict[str, Pair]) -> str:
         ])
     return render(rows, ["scenario", "harness ns/op", "go test ns/op", "ratio median [95% CI] (range)",
                          f"within {AGREE[0]}-{AGREE[1]}", "allocs/op h / g", "B/op h / g"])
+
+
+def agreement_text(section: dict | None) -> str | None:
+    """agreement_text is one line saying how far harness and go test agreed on the run's machine, from a run
+    record's "agreement" section; None when the run has none (runs from before it existed)."""
+    if not section:
+        return None
+    if section.get("skipped"):
+        return f"not measured ({section['skipped']})"
+    if section.get("error"):
+        return f"not measured: {section['error']}"
+    parts = []
+    for s in section.get("scenarios") or []:
+        if s.get("error"):
+            parts.append(f"{s['name']} {s['error']}")
+            continue
+        ci = (f" [{s['ci_lo']:.3f}, {s['ci_hi']:.3f}]" if s.get("ci_lo") is not None else " (no CI: under 6 repeats)")
+        parts.append(f"{s['name']} {s['ratio_median']:.3f}{ci}, {s['repeats']} repeats, "
+                     f"{fmt_num(s['harness_allocs_per_op'])} allocs/op")
+    lo, hi = section.get("band") or AGREE
+    return ("; ".join(parts) + f". Ratio = harness ns/op / go test ns/op on the same N, ABBA order, median "
+            f"[95% CI]; {lo}-{hi} is agreement ({fmt_num(section.get('wall_s'))} s, `invoke crosscheck` for more).")

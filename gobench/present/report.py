@@ -27,6 +27,7 @@ from gobench.analyse import claims
 from gobench.analyse import loadview
 from gobench.present import charts
 from gobench.present import claims as claimstable
+from gobench.present import crosscheck as crosscheck_text
 from gobench.present import profile as proftables
 from gobench.present import text as present
 from gobench.present.fmt import ci_text, fmt_num
@@ -210,6 +211,9 @@ def environment(run: dict) -> list[list[str]]:
     st = run.get("settings") or {}
     rows.append(["settings", f"{st.get('rounds', '?')} rounds of about {st.get('round_ms', '?')} ms per scenario"
                  + (f", filter {run['filter']!r}" if run.get("filter") else "")])
+    agreement = crosscheck_text.agreement_text(run.get("agreement"))
+    if agreement:
+        rows.append(["agreement with go test", agreement])
     return rows
 
 

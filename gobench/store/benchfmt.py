@@ -55,8 +55,17 @@ def unit_name(metric: str) -> str:
 
 
 def write(out: IO[str], config: dict[str, str], results: Iterable[tuple[str, int, list[tuple[float, str]]]],
-          units: dict[str, str] | None = None) -> None:
-    """write writes config lines, optional Unit metadata lines and result lines."""
+          units: dict[str, str] | None = None, comments: Iterable[str] = ()) -> None:
+    """write writes comment lines, config lines, optional Unit metadata lines and result lines.
+
+    A comment line starts with "# ": benchstat ignores every line that is
+    neither a result, a Unit line nor ``key: value`` with a lower-case key
+    (golang.org/x/perf benchfmt.Reader.Scan), so comments carry what
+    identifies one run (its id, its commit) without becoming configuration
+    that would keep benchstat from comparing two runs.
+    """
+    for c in comments:
+        out.write(f"# {c}\n")
     for k, v in config.items():
         out.write(f"{k}: {v}\n")
     for unit, meta in (units or {}).items():

@@ -67,22 +67,32 @@ def runs_dir(root: Path = RESULTS) -> Path:
 def bench_text(run: dict) -> str:
     """bench_text renders a run's micro results in the Go benchmark format, one line per round.
 
-    The Unit lines and the first value columns are the metrics of gobench.metrics that have a Go unit,
-    in its order; a scenario's own metrics follow under their names.
+    The configuration lines describe what was measured (platform, CPU, Go,
+    GOGC, GOMAXPROCS, build) and nothing else, so that two runs of the same
+    configuration have the same configuration and `benchstat A/bench.txt
+    B/bench.txt` compares them in one table; the run id and the commit go to
+    a comment line, which benchstat ignores (run.json has them too).
+
+    The Unit lines and the first value columns are the metrics of
+    gobench.metrics that have a Go unit, in its order; a scenario's own
+    metrics follow under their names. No unit is declared ``assume=exact``:
+    benchstat then expects every value of a benchmark to be identical, and
+    even the exact counts (allocs/op, B/op) vary between rounds by the
+    runtime's own background allocations (OrderItem/pool: 0 or 2.4e-07
+    allocs/op).
     """
     info = next(iter(run.get("libraries", {}).values()), {}).get("info", {})
     git = run["machine"].get("git") or {}
+    commit = (git.get("commit") or "unknown") + ("-dirty" if git.get("dirty") else "")
     config = {
         "goos": info.get("goos", ""), "goarch": info.get("goarch", ""), "pkg": "gobench",
         "cpu": run["machine"].get("cpu_model", ""), "go": info.get("go_version", ""),
         "goexperiment": info.get("goexperiment") or "none",
         "gogc": str(info.get("gc_percent", "")), "gomaxprocs": str(info.get("gomaxprocs", "")),
-        "commit": (git.get("commit") or "unknown") + ("-dirty" if git.get("dirty") else ""),
-        "runid": run["run_id"],
     }
     out = io.StringIO()
-    benchfmt.write(out, config, [], units={m.go_unit: f"better={m.better}" + (" assume=exact" if m.exact else "")
-                                           for m in GO_UNITS})
+    benchfmt.write(out, config, [], units={m.go_unit: f"better={m.better}" for m in GO_UNITS},
+                   comments=[f"gobench run {run['run_id']} at commit {commit}"])
     current_build = None
     for b in run["benchmarks"]:
         if b.get("build") != current_build:
