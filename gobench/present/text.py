@@ -19,7 +19,8 @@ def table_rows(run: dict) -> list[list[str]]:
     rows = []
     for b in run["benchmarks"]:
         s = b.get("summary") or {}
-        name = b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
+        name = (b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
+                + (f" {b['go']}" if b.get("go") else ""))
         if b.get("status") != "ok" and not s.get("ns_per_op"):
             rows.append([name, f"{b.get('status', '?').upper()}: {(b.get('error') or '').splitlines()[0][:60]}"]
                         + [""] * (len(COLUMNS) - 2))
