@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from typing import IO
@@ -18,6 +19,12 @@ from gobench.present import versions as versions_view
 from gobench.store import runs as store
 
 
+# FFI_CALLS_ACROSS is the FFI/noop round size in a run across Go toolchains: a call from a C thread into a
+# Go 1.21 or 1.22 library took 0.8-0.9 ms on the project VM (70-90 ns from Go 1.23 on), so the usual
+# 200,000 calls a round would take three minutes a round there.
+FFI_CALLS_ACROSS = 2_000
+
+
 def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
           params: list[str] | None = None, builds: list[str] | None = None, go: str | None = None,
           go_ref: str | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
@@ -31,6 +38,8 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
                       rounds=rounds if rounds is not None else st.rounds,
                       ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
+    if go:
+        st = dataclasses.replace(st, ffi_calls=min(st.ffi_calls, FFI_CALLS_ACROSS))
     t0 = time.monotonic()
     try:
         st.validate()
