@@ -147,3 +147,18 @@ def test_modfile_for_an_older_toolchain_uses_its_own_go_line(tmp_path):
 def test_go_variant_dir_is_per_version():
     assert buildmod.go_variant_dir("go1.22.10", "default").parts[-3:] == (buildmod.platform_dir(), "go1.22.10",
                                                                           "default")
+
+
+def test_report_has_a_versions_section_and_claims_use_the_reference(tmp_path):
+    from gobench.present import report
+    run = across_run(1.2)
+    run["go_ref"] = "go1.27.3"
+    view = report.reference_version_view(run)
+    assert {b["go"] for b in view["benchmarks"]} == {"go1.27.3"}
+    doc = report.build(run, tmp_path)
+    md = report.render_md(doc, tmp_path)
+    assert "## Across Go versions" in md and "1.200x [1.200, 1.200]" in md
+    assert "`benchstat -col go bench.txt`" in md
+    plain = syn.make_run(with_load=False)
+    assert report.reference_version_view(plain) is plain
+    assert "Across Go versions" not in report.render_md(report.build(plain, tmp_path / "p"), tmp_path / "p")
