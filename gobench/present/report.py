@@ -438,7 +438,8 @@ def go_versions_section(doc: Doc, run: dict) -> None:
     ref, header, rows = versions_view.rows(run, run.get("go_ref"))
     doc.h(2, "Across Go versions")
     doc.p(f"Versions: {', '.join(versions.versions(run))}; reference {ref}. {versions_view.EXPLANATION} "
-          f"Functions are aligned to {run.get('func_align', '?')} bytes in every version's build. The claims "
+          f"Function alignment, the same in every version's build: "
+          f"{'64 bytes' if run.get('func_align') == 64 else 'Go default (Go before 1.25 has no -funcalign)'}. The claims "
           f"table and the charts use {ref} only. Compare the versions with benchstat: "
           f"`benchstat -col go bench.txt`.")
     doc.table(header, rows)
