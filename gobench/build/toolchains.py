@@ -183,7 +183,8 @@ def _goroot(entry: Path) -> Path:
 
 
 def _hashed_files(goroot: Path) -> list[str]:
-    plat = f"{'linux'}_{'amd64' if platform.machine() == 'x86_64' else 'arm64'}"
+    """_hashed_files are the files whose sha256 the manifest records (go, and this platform's compile, link)."""
+    plat = "linux_amd64" if platform.machine() == "x86_64" else "linux_arm64"
     return [p.format(plat=plat) for p in _HASHED]
 
 

@@ -343,7 +343,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
             doc.ul(warnings)
 
     doc.h(2, "FFI crossing cost")
-    doc.p(ffi_text(run))
+    doc.p(ffi_text(view))
 
     doc.h(2, "Micro benchmarks")
     doc.p("Each scenario ran in rounds interleaved with the other variants of its family; a value is the median "
@@ -443,6 +443,12 @@ def go_versions_section(doc: Doc, run: dict) -> None:
           f"table and the charts use {ref} only. Compare the versions with benchstat: "
           f"`benchstat -col go bench.txt`.")
     doc.table(header, rows)
+    ffi = [b for b in run["benchmarks"] if b["name"] == FFI_NAME and (b.get("summary") or {}).get("ns_per_op")]
+    if ffi:
+        doc.p("FFI crossing per version (outside the timed region; it does not change ns/op): " + "; ".join(
+            f"{b.get('go')} {fmt_num(b['summary']['ns_per_op']['median'])} ns from Python, "
+            f"{fmt_num((b['summary'].get('c_loop_ns_per_call') or {}).get('median'))} ns from a C loop"
+            for b in ffi) + ".")
 
 
 def check(run: dict, path: Path) -> list[str]:

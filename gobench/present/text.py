@@ -61,11 +61,13 @@ def micro_table(run: dict, markdown: bool = False) -> str:
 def notes(run: dict) -> str:
     """notes are the lines under the table: FFI cost, errors with their detail."""
     out = []
-    ffi = next((b for b in run["benchmarks"] if b["name"] == FFI_NAME), None)
-    if ffi and ffi.get("summary", {}).get("ns_per_op"):
+    for ffi in (b for b in run["benchmarks"] if b["name"] == FFI_NAME):  # one per Go version in a run across them
+        if not ffi.get("summary", {}).get("ns_per_op"):
+            continue
         s = ffi["summary"]
         c = s.get("c_loop_ns_per_call", {}).get("median")
-        out.append(f"FFI crossing (cffi API mode, no-op export): {fmt_num(s['ns_per_op']['median'])} ns per call "
+        out.append(f"FFI crossing (cffi API mode, no-op export{', ' + ffi['go'] if ffi.get('go') else ''}): "
+                   f"{fmt_num(s['ns_per_op']['median'])} ns per call "
                    f"from Python, {fmt_num(c)} ns from a C loop; each round crosses once, "
                    f"its share of a round is the FFI share column.")
     snap = snapshot_table(run)
