@@ -20,7 +20,7 @@ from gobench.store import runs as store
 
 
 # FFI_CALLS_ACROSS is the FFI/noop round size in a run across Go toolchains: a call from a C thread into a
-# Go 1.21 or 1.22 library took 0.8-0.9 ms on the project VM (70-90 ns from Go 1.23 on), so the usual
+# Go 1.21 or 1.22 library took 0.35-0.9 ms on the project VM (35-90 ns from Go 1.23 on), so the usual
 # 200,000 calls a round would take three minutes a round there.
 FFI_CALLS_ACROSS = 2_000
 
