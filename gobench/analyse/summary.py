@@ -33,10 +33,11 @@ def summarize_rounds(rounds: list[dict], ffi_ns_per_call: float | None) -> dict[
     return {k: stats.summarize(v).as_dict() for k, v in per_round(rounds, ffi_ns_per_call).items()}
 
 
-def ffi_ns_per_call(benchmarks: list[dict]) -> float | None:
-    """ffi_ns_per_call is the median cost of one FFI crossing, from the run's FFI/noop rounds (None without them)."""
+def ffi_ns_per_call(benchmarks: list[dict], go: str | None = None) -> float | None:
+    """ffi_ns_per_call is the median cost of one FFI crossing, from the run's FFI/noop rounds (None without them);
+    in a run across Go toolchains, ``go`` picks that toolchain's crossing."""
     for b in benchmarks:
-        if b.get("name") == FFI_NAME and b.get("rounds"):
+        if b.get("name") == FFI_NAME and b.get("rounds") and b.get("go") == go:
             return stats.summarize([r["elapsed_ns"] / r["n"] for r in b["rounds"] if r.get("n")]).median
     return None
 
@@ -47,9 +48,11 @@ def attach(run: dict) -> dict:
     Collection stores raw rounds only; the summaries stored next to them are
     derived here, so that collect never depends on the analysis.
     """
-    ffi_ns = ffi_ns_per_call(run.get("benchmarks") or [])
-    for b in run.get("benchmarks") or []:
-        b["summary"] = summarize_rounds(b.get("rounds") or [], None if b.get("name") == FFI_NAME else ffi_ns)
+    bs = run.get("benchmarks") or []
+    ffi_ns = ffi_ns_per_call(bs, bs[0].get("go") if bs else None)
+    for b in bs:
+        own = ffi_ns if b.get("go") is None else ffi_ns_per_call(bs, b["go"])
+        b["summary"] = summarize_rounds(b.get("rounds") or [], None if b.get("name") == FFI_NAME else own)
     if ffi_ns is not None:
         run["ffi_ns_per_call"] = ffi_ns
     return run

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sysconfig
@@ -87,6 +88,29 @@ def variant_dir(variant: str) -> Path:
     return BUILD_ROOT / platform_dir() / variant
 
 
+def go_variant_dir(go_version: str, variant: str) -> Path:
+    """go_variant_dir is where the named variant is built with another Go toolchain (``--go``):
+    ``build/<plat>/<go version>/<variant>``."""
+    return BUILD_ROOT / platform_dir() / go_version / variant
+
+
+def modfile_for(tc: toolchain.Toolchain, src: Path = GOSRC) -> str | None:
+    """modfile_for returns the text of a go.mod for building ``src`` with an older toolchain than its go.mod
+    asks for (None: use the checkout's own go.mod).
+
+    Its go line is the toolchain's own language version, so each Go compiles
+    the same sources at its own defaults (language and GODEBUG settings, which
+    follow the main module's go line). Code that needs a newer Go is kept out
+    of an older build with a //go:build go1.N line.
+    """
+    text = (src / "go.mod").read_text()
+    m = re.search(r"^go (\d+)\.(\d+)", text, re.M)
+    have = re.match(r"go(\d+)\.(\d+)", tc.version)
+    if not m or not have or (int(have[1]), int(have[2])) >= (int(m[1]), int(m[2])):
+        return None
+    return re.sub(r"^go \S+$", f"go {have[1]}.{have[2]}", text, count=1, flags=re.M)
+
+
 def src_variant_dir(src: Path, variant: str) -> Path:
     """src_variant_dir is where build(variant, src_root=src) puts a library built from another checkout.
 
@@ -121,14 +145,20 @@ def _source_hash(src: Path = GOSRC) -> str:
     return h.hexdigest()
 
 
-def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC) -> dict:
+def has_funcalign(tc: toolchain.Toolchain) -> bool:
+    """has_funcalign says whether the toolchain's linker takes -funcalign (Go 1.25 and later)."""
+    p = subprocess.run([tc.go, "tool", "link", "-help"], capture_output=True, text=True, timeout=60, env=tc.env())
+    return "-funcalign" in p.stdout + p.stderr
+
+
+def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC, funcalign: bool = True) -> dict:
     return {
         "sources_sha256": _source_hash(src),
         "go": tc.go,
         "go_source": tc.source,
         "go_version": tc.version,
         "goexperiment": v.goexperiment,
-        "flags": v.build_flags(),
+        "flags": v.build_flags(funcalign),
         "python": sysconfig.get_config_var("EXT_SUFFIX"),
         "cffi": cffi.__version__,
     }
@@ -169,7 +199,8 @@ def find_ext(d: Path) -> Path | None:
     return p if p.exists() else None
 
 
-def build(variant: str = "default", force: bool = False, log=None, src_root: Path | None = None) -> Built:
+def build(variant: str = "default", force: bool = False, log=None, src_root: Path | None = None,
+          tc: toolchain.Toolchain | None = None, funcalign: bool = True) -> Built:
     """build builds the variant's library and cffi extension unless an up-to-date build exists.
 
     ``log`` is called with one-line progress messages. Raises ToolchainError
@@ -177,13 +208,21 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     ``src_root`` builds from another checkout's ``gosrc`` (a git worktree of
     another commit, for the performance gate) into
     ``build/<plat>/src-<source hash>/<variant>``, with that checkout's header;
-    the default folders are left alone.
+    the default folders are left alone. ``tc`` builds with another Go
+    toolchain (gobench.build.toolchains) into ``build/<plat>/<go version>/<variant>``; ``funcalign=False``
+    links with Go's default function alignment (a comparison across versions older than Go 1.25, whose
+    linker has no -funcalign, builds every version that way), also into that folder.
     """
     v = get_variant(variant)
-    tc = toolchain.find()
+    own = toolchain.find()
+    tc = tc or own
     src = GOSRC if src_root is None else Path(src_root).resolve()
-    d = variant_dir(variant) if src_root is None else src_variant_dir(src, variant)
-    stamp = _stamp(v, tc, src)
+    if src_root is not None:
+        d = src_variant_dir(src, variant)
+    else:
+        d = variant_dir(variant) if tc == own and funcalign else go_variant_dir(tc.version, variant)
+    modfile = modfile_for(tc, src)
+    stamp = {**_stamp(v, tc, src, funcalign), **({"modfile": modfile} if modfile else {})}
     if src_root is not None:
         d.parent.mkdir(parents=True, exist_ok=True)
         os.utime(d.parent)  # marks this checkout's builds as recently used
@@ -201,8 +240,12 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
         tmp.mkdir(parents=True)
         try:
             env = tc.env(**({"GOEXPERIMENT": v.goexperiment} if v.goexperiment else {}))
-            _run([tc.go, "build", "-buildmode=c-shared", *v.build_flags(), "-o", str(tmp / LIB_NAME), EXPORT_PKG],
-                 env, src, f"go build ({variant})")
+            mod_flag = []
+            if modfile:
+                (tmp / "go.mod").write_text(modfile)
+                mod_flag = [f"-modfile={tmp / 'go.mod'}"]
+            _run([tc.go, "build", "-buildmode=c-shared", *mod_flag, *v.build_flags(funcalign), "-o", str(tmp / LIB_NAME),
+                  EXPORT_PKG], env, src, f"go build ({variant}, {tc.version})")
             _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
             (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))
             if d.exists():

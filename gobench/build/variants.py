@@ -35,12 +35,13 @@ class Variant:
     ldflags_x: dict[str, str] = field(default_factory=dict)  # -X importpath.name=value
     test_only: bool = False
 
-    def build_flags(self) -> list[str]:
-        """build_flags returns the `go build` flags this variant adds."""
+    def build_flags(self, funcalign: bool = True) -> list[str]:
+        """build_flags returns the `go build` flags this variant adds; ``funcalign=False`` leaves function
+        alignment at Go's default (the linker has -funcalign only since Go 1.25)."""
         flags: list[str] = []
         if self.tags:
             flags += ["-tags", ",".join(self.tags)]
-        ld = [f"-funcalign={FUNC_ALIGN}"] + [f"-X {k}={v}" for k, v in sorted(self.ldflags_x.items())]
+        ld = [f"-funcalign={FUNC_ALIGN}"] * funcalign + [f"-X {k}={v}" for k, v in sorted(self.ldflags_x.items())]
         return flags + ["-ldflags", " ".join(ld)]
 
 

@@ -11,8 +11,11 @@ import time
 from typing import IO
 
 from gobench.build import library as buildmod
+from gobench.build import toolchain as gotoolchain
+from gobench.build import variants
 from gobench.collect import machine, plan, scheduler
 from gobench.collect.protocol import Settings
+from gobench.errors import BuildError
 from gobench.records import FFI_NAME
 from gobench.store import runs as store
 
@@ -55,12 +58,45 @@ def build_variants(names: list[str], out: IO[str]) -> dict[str, buildmod.Built]:
     return {n: buildmod.build(n, log=lambda m: print(m, file=out)) for n in names}
 
 
+def build_across(names: list[str], tcs: list[gotoolchain.Toolchain], out: IO[str]) -> tuple[dict[str, dict], bool]:
+    """build_across builds every variant with every toolchain: ({go version: {variant: Built, or why it could
+    not be built with that Go}}, whether functions are 64-byte aligned). A build that fails with one Go does
+    not stop the others: its scenarios are reported as not available in that Go.
+
+    Every version is linked with the same function alignment, because alignment alone moved single
+    scenarios by up to 19% (variants.FUNC_ALIGN): 64 bytes when every linker has -funcalign (Go 1.25 on),
+    else Go's default for all.
+    """
+    funcalign = all(buildmod.has_funcalign(tc) for tc in tcs)
+    if not funcalign:
+        print("functions aligned at Go's default for every version (Go before 1.25 has no -funcalign)", file=out)
+    built: dict[str, dict] = {}
+    for tc in tcs:
+        built[tc.version] = {}
+        for n in names:
+            try:
+                built[tc.version][n] = buildmod.build(n, log=lambda m: print(m, file=out), tc=tc,
+                                                      funcalign=funcalign)
+            except BuildError as e:
+                first = str(e).strip().splitlines()
+                why = next((ln for ln in first[1:] if ln.strip() and not ln.startswith("#")), first[0])
+                built[tc.version][n] = f"the {n} library does not build: {why.strip()}"
+                print(f"{tc.version} {n}: {built[tc.version][n]}", file=out)
+    return built, funcalign
+
+
 def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: list[str] | None = None,
               params: dict | None = None, env: dict | None = None, knobs: dict | None = None,
-              ffi: bool = True, out: IO[str] = sys.stdout) -> dict:
-    """run_micro measures the selected scenarios and returns the run record (raw rounds; not yet stored)."""
+              ffi: bool = True, out: IO[str] = sys.stdout,
+              toolchains: list[gotoolchain.Toolchain] | None = None) -> dict:
+    """run_micro measures the selected scenarios and returns the run record (raw rounds; not yet stored).
+
+    ``toolchains`` (``--go``) measures each scenario with each Go, side by side (run_across).
+    """
     settings.validate()
     builds = builds or ["default", "arenas"]
+    if toolchains:
+        return run_across(filter_, settings, builds, params, env, knobs, ffi, out, toolchains)
     t0 = time.monotonic()
     built = build_variants(builds, out)
     jobs = plan.plan(built, filter_, params, ffi=ffi, env=env, knobs=knobs)
@@ -92,3 +128,58 @@ def run_micro(filter_: str | None = None, settings: Settings = FULL, builds: lis
         prog.done("ok" if not bad else "; ".join(f"{o['name']} {o['status']}" for o in bad))
     return store.new_record("micro", settings.as_dict(), libraries, results, filter_, machine=machine.describe(),
                             toolchain=machine.toolchain(), wall_s=time.monotonic() - t0)
+
+
+def run_across(filter_: str | None, settings: Settings, builds: list[str], params: dict | None, env: dict | None,
+               knobs: dict | None, ffi: bool, out: IO[str], toolchains: list[gotoolchain.Toolchain]) -> dict:
+    """run_across measures the selected scenarios with each toolchain: a worker per (scenario, toolchain),
+    rounds interleaved across toolchains within a family (scheduler.run_rotate_sides). Every result carries
+    its toolchain's version as ``go``; ``libraries`` is keyed "<build>@<go version>"."""
+    t0 = time.monotonic()
+    built, funcalign = build_across(builds, toolchains, out)
+    jobs = plan.plan_across(built, filter_, params, ffi=ffi, env=env, knobs=knobs)
+    if not jobs:
+        known = sorted({f"{s['family']}/{s['variant']}" for bs in built.values() for b in bs.values()
+                        if not isinstance(b, str) for s in plan.scenarios(b) if not s.get("hidden")})
+        raise ValueError(f"--filter {filter_!r} matches no scenario; known: {', '.join(known + [FFI_NAME])}")
+    prog = Progress(out, len(jobs))
+    results: list[dict] = []
+    ffi_results: list[dict] = []
+    libraries: dict[str, dict] = {}
+    for job in jobs:
+        prog.start(job.label)
+        dirs = {go: built[go][job.build].dir for go in job.gos if not isinstance(built[go][job.build], str)}
+        if job.ffi:
+            outs, infos = {}, {}
+            for go, d in dirs.items():
+                o, infos[go] = scheduler.measure_ffi(d, settings, job.env, job.knobs, prog.step)
+                outs[go] = [o]
+        else:
+            outs, infos = scheduler.run_rotate_sides(job.specs, dirs, settings, job.env, job.knobs, prog.step,
+                                                     unavailable=job.unavailable)
+        for go, info in infos.items():
+            if info:
+                libraries.setdefault(f"{job.build}@{go}", {"info": info, "stamp": built[go][job.build].stamp})
+        for go in job.gos:
+            if go not in dirs:  # its library did not build: every scenario of the job is unavailable there
+                outs[go] = [{**scheduler.new_outcome(name, p), "status": "unavailable",
+                             "error": job.unavailable.get(go, {}).get(name) or f"not available in {go}: "
+                                                                               f"{built[go][job.build]}"}
+                            for name, p in job.specs]
+        outcomes = []
+        for go in job.gos:
+            for o in outs.get(go) or []:
+                b = built[go][job.build]
+                if not isinstance(b, str):
+                    o.update(plan.declared(b, o["name"]))
+                o.update(build=job.build, go=go, family=o["name"].split("/")[0],
+                         variant=o["name"].split("/", 1)[1], env=job.env, knobs=job.knobs)
+                outcomes.append(o)
+        (ffi_results if job.ffi else results).extend(outcomes)
+        bad = [o for o in outcomes if o["status"] != "ok"]
+        prog.done("ok" if not bad else "; ".join(f"{o['name']} {o['go']} {o['status']}" for o in bad))
+    tcs = [{"go": tc.go, "source": tc.source, "version": tc.version, "goroot": tc.goroot} for tc in toolchains]
+    return store.new_record("micro", settings.as_dict(), libraries, ffi_results + results, filter_,
+                            machine=machine.describe(), toolchain=machine.toolchain(), toolchains=tcs,
+                            func_align=variants.FUNC_ALIGN if funcalign else "go default",
+                            wall_s=time.monotonic() - t0)

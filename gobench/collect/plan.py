@@ -73,11 +73,15 @@ class Job:
     env: dict[str, str] = field(default_factory=dict)
     knobs: dict = field(default_factory=dict)
     ffi: bool = False
+    # across Go toolchains (``--go``): the toolchains' versions, and per version the scenarios it lacks and why
+    gos: tuple[str, ...] = ()
+    unavailable: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         extra = "".join(f" {k}={v}" for k, v in sorted(self.env.items()))
-        return f"{self.family} [{self.build}{extra}]"
+        versions = f" {' '.join(self.gos)}" if self.gos else ""
+        return f"{self.family} [{self.build}{versions}{extra}]"
 
 
 def select(scenarios: list[dict], pattern: str | None, include_hidden: bool = False) -> list[dict]:
@@ -138,4 +142,55 @@ def plan(built: dict[str, buildmod.Built], pattern: str | None, params: dict[str
     # the crossing is always measured (it is cheap): every row's FFI share needs it
     if ffi and (jobs or (pattern and re.search(pattern, FFI_NAME))):
         jobs.insert(0, Job(next(iter(built)), "FFI", [], dict(env or {}), dict(knobs or {}), ffi=True))
+    return jobs
+
+
+def plan_across(built: dict[str, dict[str, buildmod.Built | str]], pattern: str | None,
+                params: dict[str, dict] | None = None, ffi: bool = True, env: dict | None = None,
+                knobs: dict | None = None) -> list[Job]:
+    """plan_across plans one job per (build, family) over several Go toolchains: ``built`` maps a Go version
+    to its builds, each a Built or, when it could not be built with that Go, the reason (a string).
+
+    A scenario is run on every toolchain whose build registers it; on the others it is unavailable, with
+    the reason ("not available in go1.21.13: ..."). Its build is the first build that has it in any
+    toolchain (as in plan). Raises BuildError when no toolchain could build anything.
+    """
+    params = params or {}
+    gos = tuple(built)
+    names: dict[str, dict[str, dict]] = {}  # build -> {scenario name: its registration}, first toolchain wins
+    has: dict[tuple[str, str], set[str]] = {}  # (build, scenario) -> versions whose library has it
+    for go, builds in built.items():
+        for bname, b in builds.items():
+            if isinstance(b, str):
+                continue
+            for s in select(scenarios(b), pattern):
+                name = f"{s['family']}/{s['variant']}"
+                names.setdefault(bname, {}).setdefault(name, s)
+                has.setdefault((bname, name), set()).add(go)
+    if not any(not isinstance(b, str) for builds in built.values() for b in builds.values()):
+        raise BuildError("no Go toolchain could build the library:\n" + "\n".join(
+            f"  {go} {bname}: {b}" for go, builds in built.items() for bname, b in builds.items()))
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for bname in next(iter(built.values())):
+        fams: dict[str, list[tuple[str, dict]]] = {}
+        missing: dict[str, dict[str, str]] = {}
+        for name, s in names.get(bname, {}).items():
+            if name in seen:
+                continue
+            seen.add(name)
+            fams.setdefault(s["family"], []).append((name, validate_params(s, params.get(name, {}))))
+            for go in gos:
+                if go in has[(bname, name)]:
+                    continue
+                b = built[go].get(bname)
+                why = b if isinstance(b, str) else f"its {bname} library (built with {go}) does not register it"
+                missing.setdefault(go, {})[name] = f"not available in {go}: {why}"
+        for fam, specs in fams.items():
+            miss = {go: {n: w for n, w in m.items() if n in dict(specs)} for go, m in missing.items()}
+            jobs.append(Job(bname, fam, specs, dict(env or {}), dict(knobs or {}), gos=gos,
+                            unavailable={go: m for go, m in miss.items() if m}))
+    if ffi and (jobs or (pattern and re.search(pattern, FFI_NAME))):
+        jobs.insert(0, Job(next(iter(next(iter(built.values())))), "FFI", [], dict(env or {}), dict(knobs or {}),
+                           ffi=True, gos=gos))
     return jobs

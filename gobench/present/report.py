@@ -25,11 +25,13 @@ from pathlib import Path
 
 from gobench.analyse import claims
 from gobench.analyse import loadview
+from gobench.analyse import versions
 from gobench.present import charts
 from gobench.present import claims as claimstable
 from gobench.present import crosscheck as crosscheck_text
 from gobench.present import profile as proftables
 from gobench.present import text as present
+from gobench.present import versions as versions_view
 from gobench.present.fmt import ci_text, fmt_num
 from gobench.records import FFI_NAME
 from gobench.store import atomic
@@ -313,8 +315,9 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     table only (the rest of the report is this run's).
     """
     cdoc = claims.load_claims()
-    verdicts = claims.evaluate(claims.merge_runs(run, with_runs or []), escape_path, cdoc)
-    figs = charts.render_all(run, run_dir / CHART_DIR, implied_snapshot_mb_s(cdoc))
+    view = reference_version_view(run)  # claims and charts: one Go version (the reference) of a run across them
+    verdicts = claims.evaluate(claims.merge_runs(view, with_runs or []), escape_path, cdoc)
+    figs = charts.render_all(view, run_dir / CHART_DIR, implied_snapshot_mb_s(cdoc))
     doc = Doc()
     doc.h(1, f"gobench report: {run.get('run_id')}")
     counts = {k: sum(v.kind == k for v in verdicts) for k in (claims.HOLDS, claims.MAGNITUDE, claims.REFUTED,
@@ -345,7 +348,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
             doc.ul(warnings)
 
     doc.h(2, "FFI crossing cost")
-    doc.p(ffi_text(run))
+    doc.p(ffi_text(view))
 
     doc.h(2, "Micro benchmarks")
     doc.p("Each scenario ran in rounds interleaved with the other variants of its family; a value is the median "
@@ -371,6 +374,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
         profile_section(doc, fam, [run] + list(with_runs or []), run_dir / CHART_DIR)
     if "snapshot-bandwidth" in figs and "Snapshot" not in charts.families(run):
         doc.chart("Bandwidth against memcpy", figs["snapshot-bandwidth"])
+    go_versions_section(doc, run)
 
     doc.h(2, "Load")
     if not loadview.entries(run):
@@ -473,6 +477,38 @@ def profile_section(doc: Doc, family: str, runs: list[dict], chart_dir: Path) ->
 
 def _bench_variant(b: dict) -> str:
     return str(b.get("variant") or b["name"].split("/", 1)[-1])
+
+
+# ---------------------------------------------------------------- Go versions (invoke bench --go)
+
+
+def reference_version_view(run: dict) -> dict:
+    """reference_version_view is a run across Go toolchains reduced to its reference version's results (the
+    claims and the charts are per version; the versions table shows them all); any other run unchanged."""
+    if not versions.versions(run):
+        return run
+    ref = run.get("go_ref") or versions.reference(run)
+    return {**run, "benchmarks": [b for b in run["benchmarks"] if b.get("go") in (None, ref)]}
+
+
+def go_versions_section(doc: Doc, run: dict) -> None:
+    """go_versions_section adds the versions table of a run across Go toolchains (nothing for other runs)."""
+    if not versions.versions(run):
+        return
+    ref, header, rows = versions_view.rows(run, run.get("go_ref"))
+    doc.h(2, "Across Go versions")
+    doc.p(f"Versions: {', '.join(versions.versions(run))}; reference {ref}. {versions_view.EXPLANATION} "
+          f"Function alignment, the same in every version's build: "
+          f"{'64 bytes' if run.get('func_align') == 64 else 'Go default (Go before 1.25 has no -funcalign)'}. The claims "
+          f"table and the charts use {ref} only. Compare the versions with benchstat: "
+          f"`benchstat -col go bench.txt`.")
+    doc.table(header, rows)
+    ffi = [b for b in run["benchmarks"] if b["name"] == FFI_NAME and (b.get("summary") or {}).get("ns_per_op")]
+    if ffi:
+        doc.p("FFI crossing per version (outside the timed region; it does not change ns/op): " + "; ".join(
+            f"{b.get('go')} {fmt_num(b['summary']['ns_per_op']['median'])} ns from Python, "
+            f"{fmt_num((b['summary'].get('c_loop_ns_per_call') or {}).get('median'))} ns from a C loop"
+            for b in ffi) + ".")
 
 
 def check(run: dict, path: Path) -> list[str]:

@@ -19,7 +19,8 @@ def table_rows(run: dict) -> list[list[str]]:
     rows = []
     for b in run["benchmarks"]:
         s = b.get("summary") or {}
-        name = b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
+        name = (b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]")
+                + (f" {b['go']}" if b.get("go") else ""))
         if b.get("status") != "ok" and not s.get("ns_per_op"):
             rows.append([name, f"{b.get('status', '?').upper()}: {(b.get('error') or '').splitlines()[0][:60]}"]
                         + [""] * (len(COLUMNS) - 2))
@@ -60,11 +61,13 @@ def micro_table(run: dict, markdown: bool = False) -> str:
 def notes(run: dict) -> str:
     """notes are the lines under the table: FFI cost, errors with their detail."""
     out = []
-    ffi = next((b for b in run["benchmarks"] if b["name"] == FFI_NAME), None)
-    if ffi and ffi.get("summary", {}).get("ns_per_op"):
+    for ffi in (b for b in run["benchmarks"] if b["name"] == FFI_NAME):  # one per Go version in a run across them
+        if not ffi.get("summary", {}).get("ns_per_op"):
+            continue
         s = ffi["summary"]
         c = s.get("c_loop_ns_per_call", {}).get("median")
-        out.append(f"FFI crossing (cffi API mode, no-op export): {fmt_num(s['ns_per_op']['median'])} ns per call "
+        out.append(f"FFI crossing (cffi API mode, no-op export{', ' + ffi['go'] if ffi.get('go') else ''}): "
+                   f"{fmt_num(s['ns_per_op']['median'])} ns per call "
                    f"from Python, {fmt_num(c)} ns from a C loop; each round crosses once, "
                    f"its share of a round is the FFI share column.")
     snap = snapshot_table(run)

@@ -95,10 +95,11 @@ def bench_text(run: dict) -> str:
                    comments=[f"gobench run {run['run_id']} at commit {commit}"])
     current_build = None
     for b in run["benchmarks"]:
-        if b.get("build") != current_build:
-            current_build = b.get("build")
-            binfo = run.get("libraries", {}).get(current_build, {}).get("info", {})
-            out.write(f"build: {current_build}\ngoexperiment: {binfo.get('goexperiment') or 'none'}\n")
+        if (b.get("build"), b.get("go")) != current_build:
+            current_build = (b.get("build"), b.get("go"))
+            binfo = run.get("libraries", {}).get(_library_key(b), {}).get("info", {})
+            out.write(f"build: {current_build[0]}\ngoexperiment: {binfo.get('goexperiment') or 'none'}\n")
+            out.write(_toolchain_config(b))
         procs = int(info.get("gomaxprocs") or 1)
         name = benchfmt.bench_name(b["name"], procs)
         lines = []
@@ -110,6 +111,19 @@ def bench_text(run: dict) -> str:
             lines.append((name, r["n"], pairs))
         benchfmt.write(out, {}, lines)
     return out.getvalue()
+
+
+def _library_key(b: dict) -> str:
+    """_library_key is the key of a result's library in run["libraries"]: its build, and in a run across Go
+    toolchains its Go version too ("default@go1.22.10")."""
+    return f"{b.get('build')}@{b['go']}" if b.get("go") else str(b.get("build"))
+
+
+def _toolchain_config(b: dict) -> str:
+    """_toolchain_config is the config line naming a result's Go toolchain in a run across toolchains
+    (``go: go1.22.10``), so that ``benchstat -col go bench.txt`` shows the versions side by side; empty
+    in a single-toolchain run, whose go line is in the file's header."""
+    return f"go: {b['go']}\n" if b.get("go") else ""
 
 
 def check_writable(root: Path = RESULTS) -> None:

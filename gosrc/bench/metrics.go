@@ -15,6 +15,8 @@ const (
 	mHeapObjects  = "/memory/classes/heap/objects:bytes"
 	mSTW          = "/sched/pauses/total/gc:seconds"
 	mTinyObjects  = "/gc/heap/tiny/allocs:objects"
+	// mSTWBefore122 is what Go 1.21 calls the same histogram (deprecated since 1.22, when mSTW came).
+	mSTWBefore122 = "/gc/pauses:seconds"
 )
 
 // A Snapshot is one reading of the runtime counters the protocol uses.
@@ -39,7 +41,7 @@ type Reader struct {
 
 // NewReader prepares the samples once.
 func NewReader() *Reader {
-	names := []string{mAllocObjects, mAllocBytes, mGCCycles, mGCCPU, mHeapObjects, mSTW, mTinyObjects}
+	names := []string{mAllocObjects, mAllocBytes, mGCCycles, mGCCPU, mHeapObjects, mSTW, mTinyObjects, mSTWBefore122}
 	r := &Reader{samples: make([]metrics.Sample, len(names)), done: make(chan struct{}, 1)}
 	for i, n := range names {
 		r.samples[i].Name = n
@@ -78,8 +80,12 @@ func (r *Reader) ReadInto(s *Snapshot) {
 	if r.samples[3].Value.Kind() == metrics.KindFloat64 {
 		s.GCCPUSeconds = r.samples[3].Value.Float64()
 	}
-	if r.samples[5].Value.Kind() == metrics.KindFloat64Histogram {
-		h := r.samples[5].Value.Float64Histogram()
+	stw := 5
+	if r.samples[stw].Value.Kind() != metrics.KindFloat64Histogram {
+		stw = 7 // an older Go: the histogram under its earlier name
+	}
+	if r.samples[stw].Value.Kind() == metrics.KindFloat64Histogram {
+		h := r.samples[stw].Value.Float64Histogram()
 		if s.STW == nil || cap(s.STW.Counts) < len(h.Counts) {
 			s.STW = &metrics.Float64Histogram{Counts: make([]uint64, len(h.Counts))}
 		}
