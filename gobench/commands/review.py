@@ -14,27 +14,50 @@ from gobench.present import load as loadtext
 from gobench.store import runs as store
 
 
+LOAD_REPEATS = 3
+# Load settings of the review. Measured on the 2-core VM: a point costs its warm-up and duration plus about
+# 2 s (process start, building the order book, drain); 17 points x 3 repeats must fit the review's budget
+# (20 min full, 5 min --quick, micro benchmarks included). The controller needs two of its intervals per
+# profile step at least, so it runs longer points, and --quick shortens its interval.
+FULL = {"live_heap_mib": 256,
+        "points": {"duration_s": 8.0, "warmup_s": 2.0, "interval_s": 5.0, "profile": "constant"},
+        "controller": {"duration_s": 15.0, "warmup_s": 1.0, "interval_s": 5.0, "profile": "steps",
+                       "profile_period_s": 15.0}}
+QUICK = {"live_heap_mib": 64,
+         "points": {"duration_s": 1.0, "warmup_s": 0.5, "interval_s": 5.0, "profile": "constant"},
+         "controller": {"duration_s": 3.0, "warmup_s": 0.5, "interval_s": 0.5, "profile": "steps",
+                        "profile_period_s": 3.0}}
+
+
 def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
     """review runs everything a design review needs and writes one report with a verdict per claim.
 
     The micro benchmarks, the default load run and the GOGC, GOMAXPROCS,
     GC-implementation and controller sweeps are stored as separate runs; the
     report of the micro run joins the others in its claims table.
+
+    Every load point runs LOAD_REPEATS times in fresh processes, in the
+    service model (ServiceModel's defaults; --quick: a smaller book and
+    shorter points); the controller sweep runs the steps profile, so traffic
+    rises and falls across the controller's decisions.
     """
     t0 = time.monotonic()
     code = bench(quick=quick, out=out, err=err)
     if code == 2:
         return 2
     micro = store.resolve(None)
-    dur, warm = (3.0, 1.0) if quick else (10.0, 2.0)
+    settings = QUICK if quick else FULL
     joined, worst = [], code
     for sweep in (None, "gogc", "gomaxprocs", "gc", "controller"):
         title = f"load sweep {sweep}" if sweep else "load at the default rate"
         out.write(f"\n== {title} ==\n")
         try:
-            duration = max(dur, 11.0) if sweep == "controller" else dur  # two controller periods at least
-            run_ = loadrun.run(None, 12_000, duration, warm, sweep, "open", 5.0, out,
-                               on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True))
+            s = settings["controller" if sweep == "controller" else "points"]
+            service = loadrun.ServiceModel(live_heap_mib=settings["live_heap_mib"], profile=s["profile"],
+                                           profile_period_s=s.get("profile_period_s", 0))
+            run_ = loadrun.run(None, 12_000, s["duration_s"], s["warmup_s"], sweep, "open", s["interval_s"], out,
+                               on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True),
+                               repeats=LOAD_REPEATS, service=service)
         except (ValueError, ToolchainError, BuildError) as e:
             print(f"gobench review: {title}: {e}", file=err)
             worst = max(worst, 1)
@@ -47,7 +70,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         except StoreError as e:
             print(f"gobench review: {title}: {e}", file=err)
             return 2
-        out.write("\n" + loadtext.table(run_) + f"stored {folder}\n")
+        out.write("\n" + loadtext.settings_line(run_) + "\n" + loadtext.table(run_) + f"\nstored {folder}\n")
         joined.append(str(folder))
         if any(e["status"] != "ok" for e in run_["load"]):
             worst = max(worst, 1)

@@ -432,6 +432,9 @@ func Run(cfg Config) (*Result, error) {
 	if cfg.Service != (ServiceConfig{}) {
 		h = svc
 	}
+	if cfg.Service.LiveHeapBytes > 0 {
+		runtime.GC() // mark the new book now, so the run starts with a heap goal set by it
+	}
 
 	r := &run{cfg: cfg, h: h, abortCh: make(chan struct{})}
 	r.firstUnstarted.Store(math.MaxInt64)
