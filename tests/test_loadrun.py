@@ -240,3 +240,9 @@ def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
     assert asked[0] == 0 and asked[1] == round(model_bytes - 400)
     assert abs(cal["reached_gc_per_min"] - 184) < 0.5 and cal["extra_alloc_bytes"] == asked[2]
     assert cal["kind_bytes_per_request"] == 400 and cal["work_steps"] == 5 and len(cal["probes"]) == 3
+
+
+def test_charts_draw_the_repeat_with_the_median_p99():
+    run = {"load": [_entry(30, repeat=0), _entry(10, repeat=1), _entry(20, repeat=2),
+                    {**_entry(5, status="crashed"), "label": "order-pool"}]}
+    assert [e["repeat"] for e in loadview.representatives(run)] == [2]

@@ -320,3 +320,16 @@ def p99_ci(group: list[dict]) -> tuple[float, float, float] | None:
         return None
     ranks = median_ci_ranks(n) or (0, n - 1)
     return _median(xs), xs[ranks[0]], xs[ranks[1]]
+
+
+def representatives(run: dict) -> list[dict]:
+    """representatives is one ok entry per point (label) for charts that draw one line per point: the repeat
+    whose p99 is the median of the point's repeats (the lower of the two middle ones for an even count),
+    so a chart of a repeated run shows a typical repeat, not an overlay of all of them."""
+    out = []
+    for group in repeats(run).values():
+        ok = [e for e in group if e.get("status", "ok") == "ok" and isinstance(e.get("result"), dict)]
+        if ok:
+            ranked = sorted(ok, key=lambda e: (latency(e)[99.0] is None, latency(e)[99.0] or 0.0))
+            out.append(ranked[(len(ranked) - 1) // 2])
+    return out
