@@ -47,6 +47,20 @@ def calibration_target(claim_id: str) -> dict:
     return usable[claim_id]
 
 
+def calibrated(claim: str, service: ServiceModel, duration_s: float, warmup_s: float, out: IO[str],
+               workers: int = 0) -> tuple[list[str], float, ServiceModel, dict]:
+    """calibrated runs the calibration for a claim (collect.load.calibrate) and returns the claim's kinds
+    (baseline, optimised), its rate, the service with the chosen extra allocation, and the calibration."""
+    target = calibration_target(claim)
+    rate = target["rate"]
+    cal = {"claim": claim, **calibrate(target["baseline_kind"], target["target_gc_per_min"], rate, duration_s,
+                                       warmup_s, service, out, workers)}
+    service = replace(service, extra_alloc_bytes=cal["extra_alloc_bytes"], work_steps=cal["work_steps"])
+    print(f"calibrated: {cal['extra_alloc_bytes']} extra bytes per request gave {cal['reached_gc_per_min']:.1f} "
+          f"GC/min on {target['baseline_kind']} (target {target['target_gc_per_min']:g})", file=out, flush=True)
+    return [target["baseline_kind"], target["optimized_kind"]], rate, service, cal
+
+
 def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: float, sweep: str | None, mode: str,
          controller_interval_s: float, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, workers: int = 0,
          repeats: int = 3, service: ServiceModel | None = None, calibrate_to: str | None = None) -> int:
@@ -58,16 +72,9 @@ def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: floa
         service.validate()
         calibration = None
         if calibrate_to:
-            target = calibration_target(calibrate_to)
-            kinds = kinds or [target["baseline_kind"], target["optimized_kind"]]
-            rate = target["rate"]
-            calibration = {"claim": calibrate_to, **calibrate(target["baseline_kind"], target["target_gc_per_min"],
-                                                              rate, duration_s, warmup_s, service, out, workers)}
-            service = replace(service, extra_alloc_bytes=calibration["extra_alloc_bytes"],
-                              work_steps=calibration["work_steps"])
-            print(f"calibrated: {calibration['extra_alloc_bytes']} extra bytes per request gave "
-                  f"{calibration['reached_gc_per_min']:.1f} GC/min on {target['baseline_kind']} "
-                  f"(target {target['target_gc_per_min']:g})", file=out, flush=True)
+            calibrated_kinds, rate, service, calibration = calibrated(calibrate_to, service, duration_s, warmup_s,
+                                                                      out, workers)
+            kinds = kinds or calibrated_kinds
         run_ = run(kinds, rate, duration_s, warmup_s, sweep, mode, controller_interval_s, out, workers,
                    on_point=lambda e: print(f"    {summary_line(e)}", file=out, flush=True),
                    repeats=repeats, service=service, calibration=calibration)
