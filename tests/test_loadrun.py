@@ -218,8 +218,9 @@ def test_calibrate_to_reads_the_claims_baseline():
 
 
 def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
-    """A stand-in service whose GC rate is proportional to bytes per request (live heap 100 MB, 400 B of the
-    kind's own): the second probe asks for what the model says, the third corrects it."""
+    """A stand-in service with a 100 MB live heap where a GC cycle comes every 80 MB of allocation, reaching only
+    half the asked rate (a busy machine): the kind alone (400 B) makes no cycle, so the second probe asks for
+    what the live heap predicts and the third corrects it with the measured bytes per cycle."""
     class Built:
         dir, stamp = "/nonexistent", {}
     monkeypatch.setattr(loadrun.buildmod, "build", lambda *a, **k: Built())
@@ -228,17 +229,18 @@ def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
     def measure(p, library_dir, request):
         extra = request["service"]["extra_alloc_bytes"]
         asked.append(extra)
-        per_req = 400 + extra
-        gc_per_min = 0.8 * per_req * 12000 / 100e6 * 60  # the real service makes 80% of the model's cycles
+        completed = 6000 * 2  # half of 12k req/s for 2 s
+        alloc = (400 + extra) * completed
+        cycles = alloc / 80e6 if alloc >= 80e6 else 0  # a stand-in without the integer counts real cycles have
         return {"status": "ok", "error": None, "result": {
-            "gc": {"cycles_per_min": gc_per_min, "alloc_bytes_per_s": per_req * 12000,
+            "gc": {"cycles_per_min": cycles * 30, "alloc_bytes": alloc, "cycles": cycles,
                    "peak_heap_live_bytes": 100e6},
-            "rate": {"achieved_per_s": 12000, "kept_up": True}, "service": {"work_steps": 5}}}, {}
+            "rate": {"achieved_per_s": 6000, "completed": completed, "kept_up": False},
+            "service": {"work_steps": 5}}}, {}
     monkeypatch.setattr(loadrun, "measure_point", measure)
     cal = loadrun.calibrate("order-new", 184, 12000, 2, 1, SMALL, out=io.StringIO())
-    model_bytes = 184 / 60 * 100e6 / 12000
-    assert asked[0] == 0 and asked[1] == round(model_bytes - 400)
-    assert abs(cal["reached_gc_per_min"] - 184) < 0.5 and cal["extra_alloc_bytes"] == asked[2]
+    assert asked == [0, round(184 / 60 * 100e6 / 12000 - 400), round(184 / 60 * 80e6 / 12000 - 400)]
+    assert abs(cal["reached_gc_per_min"] - 184) < 0.1 and cal["extra_alloc_bytes"] == asked[2]
     assert cal["kind_bytes_per_request"] == 400 and cal["work_steps"] == 5 and len(cal["probes"]) == 3
 
 

@@ -29,7 +29,7 @@ FULL = {"live_heap_mib": 256,
                        "profile_period_s": 15.0}}
 QUICK = {"live_heap_mib": 64,
          "points": {"duration_s": 1.0, "warmup_s": 0.5, "interval_s": 5.0, "profile": "constant"},
-         "controller": {"duration_s": 3.0, "warmup_s": 0.5, "interval_s": 0.5, "profile": "steps",
+         "controller": {"duration_s": 2.5, "warmup_s": 0.5, "interval_s": 0.5, "profile": "steps",
                         "profile_period_s": 3.0}}
 
 
