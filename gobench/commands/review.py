@@ -52,6 +52,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     micro = store.resolve(None)
     settings = QUICK if quick else FULL
     joined, worst = [], code
+    work_steps = 0  # timed by the first load point, then the same for every stage (ServiceModel.work_steps)
     for sweep in (None, CALIBRATED, "gogc", "gomaxprocs", "gc", "controller"):
         title = {None: "load at the default rate", CALIBRATED: f"load calibrated to {CALIBRATED}"}.get(
             sweep, f"load sweep {sweep}")
@@ -59,7 +60,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         try:
             s = settings["controller" if sweep == "controller" else "points"]
             service = loadrun.ServiceModel(live_heap_mib=settings["live_heap_mib"], profile=s["profile"],
-                                           profile_period_s=s.get("profile_period_s", 0))
+                                           profile_period_s=s.get("profile_period_s", 0), work_steps=work_steps)
             kinds, rate, calibration = None, 12_000, None
             if sweep == CALIBRATED:
                 kinds, rate, service, calibration = loadcmd.calibrated(CALIBRATED, service, s["duration_s"],
@@ -75,6 +76,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         except KeyboardInterrupt:
             print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
             return 130
+        work_steps = run_["settings"]["service"]["work_steps"]
         try:
             folder = store.write_run(run_)
         except StoreError as e:

@@ -94,7 +94,8 @@ def settings_line(run: dict) -> str:
     svc = s.get("service") or {}
     line = (f"{fmt_num(s.get('rate'))} req/s {svc.get('profile', 'constant')}, {s.get('duration_s')} s per point "
             f"after {s.get('warmup_s')} s warm-up, {s.get('repeats', 1)} repeats in fresh processes; service: "
-            f"{fmt_num(svc.get('live_heap_mib'))} MiB live order book, {fmt_num(svc.get('work_us'))} us work, "
+            f"{fmt_num(svc.get('live_heap_mib'))} MiB live order book, {fmt_num(svc.get('work_us'))} us work "
+            f"({svc.get('work_steps') or 'untimed'} match steps), "
             f"{svc.get('extra_alloc_bytes', 0)} B extra allocation per request")
     cal = s.get("calibration")
     if cal:
