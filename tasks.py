@@ -68,14 +68,30 @@ def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float =
             "sweep": "gogc | gomaxprocs | gc | controller (each point in its own process)",
             "mode": "open (fixed arrival rate, default) or closed (maximum sustainable rate)",
             "interval": "adaptive GOGC controller period in seconds (default 5)",
-            "workers": "worker goroutines (default: GOMAXPROCS-1 for open loop, GOMAXPROCS for closed)"},
+            "workers": "worker goroutines (default: GOMAXPROCS-1 for open loop, GOMAXPROCS for closed)",
+            "repeats": "runs of every point, each in a fresh process, interleaved (default 3; 3 or more give "
+                       "the median p99 an interval)",
+            "live-heap": "MiB of resident order book (pointer-rich structs the GC marks every cycle; default 256, "
+                         "a trading node's books and sessions; 0: none)",
+            "work-us": "us of parse, validate and match per request around the kind's handler (default 30: "
+                       "the article's 12,400 req/s per core leave 80 us per request)",
+            "profile": "rate over time: constant (default), steps (0.5/1/1.5x the rate, a third of the period "
+                       "each) or bursts (2x for the middle tenth of each period)",
+            "profile-period": "seconds per profile cycle (default 15: three 5 s controller intervals)",
+            "calibrate-to": "claim (e.g. C2): first pick the extra allocation per request at which the claim's "
+                            "baseline kind runs its claimed baseline GC/min at its rate, then measure both kinds"},
       iterable=["family"])
 def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0, warmup: float = 2.0, sweep: str = "",
-         mode: str = "open", interval: float = 5.0, workers: int = 0):
-    """Drive request-shaped work at a target rate: latency percentiles, GC cycles and pauses."""
+         mode: str = "open", interval: float = 5.0, workers: int = 0, repeats: int = 3, live_heap: float = 256.0,
+         work_us: float = 30.0, profile: str = "constant", profile_period: float = 0.0, calibrate_to: str = ""):
+    """Drive request-shaped work at a target rate in a service model, repeated: latency percentiles, GC cycles
+    and pauses."""
+    from gobench.collect.load import ServiceModel
     from gobench.commands import load as cmd
 
-    _exit(cmd.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers))
+    service = ServiceModel(live_heap_mib=live_heap, work_us=work_us, profile=profile, profile_period_s=profile_period)
+    _exit(cmd.main(family or None, rate, duration, warmup, sweep or None, mode, interval, workers=workers,
+                   repeats=repeats, service=service, calibrate_to=calibrate_to or None))
 
 
 @task(help={"quick": "short rounds and 3-second load points (a few minutes on 2 cores)",

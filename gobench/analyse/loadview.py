@@ -12,6 +12,9 @@ mean STW pause from the total) when the direct field is missing.
 from __future__ import annotations
 
 import math
+from statistics import median as _median
+
+from gobench.analyse.stats import median_ci_ranks
 
 # percentile -> key spellings tried, in order
 _PCT_KEYS = {
@@ -133,11 +136,20 @@ def rate(e: dict) -> dict:
 
 
 def gc(e: dict) -> dict:
-    """gc returns the GC numbers of the interval (None where unknown); STW values in ns."""
+    """gc returns the GC numbers of the interval (None where unknown); STW values in ns.
+
+    ``gc_cpu_share_of_procs`` is GC CPU over GOMAXPROCS x wall time (the
+    micro benchmarks' GC CPU metric divides by one goroutine's wall time
+    instead); load records made before the rename call it gc_cpu_fraction,
+    which is read as the same number. The key ``gc_cpu_fraction`` is still
+    returned, equal to it, for readers not yet moved to the new name.
+    """
     g = _dict(result(e).get("gc"))
     out = {k: _first(g, k) for k in ("cycles", "cycles_per_min", "stw_count", "stw_p50_ns", "stw_p99_ns",
-                                     "stw_max_ns", "stw_total_ns", "gc_cpu_fraction", "peak_heap_bytes",
+                                     "stw_max_ns", "stw_total_ns", "peak_heap_bytes",
                                      "peak_heap_live_bytes", "alloc_bytes_per_s", "interval_s")}
+    out["gc_cpu_share_of_procs"] = _first(g, "gc_cpu_share_of_procs", "gc_cpu_fraction")
+    out["gc_cpu_fraction"] = out["gc_cpu_share_of_procs"]
     if out["cycles_per_min"] is None and out["cycles"] is not None and out["interval_s"]:
         out["cycles_per_min"] = out["cycles"] * 60 / out["interval_s"]
     return out
@@ -236,4 +248,88 @@ def controller_timeline(e: dict) -> list[tuple[float, float]]:
     start = _first(ctl, "gogc_start")
     if out and start is not None and out[0][0] > 0:
         out.insert(0, (0.0, start))
+    return out
+
+
+def repeat_of(e: dict) -> int:
+    """repeat_of is the entry's 0-based repeat number (0 in records made before repeats)."""
+    r = e.get("repeat")
+    return r if isinstance(r, int) and not isinstance(r, bool) else 0
+
+
+def repeats(run: dict) -> dict[str, list[dict]]:
+    """repeats groups a run's load entries by point (label), each group in repeat order; every repeat ran in a
+    fresh worker process, so the repeats of a point are independent samples of it."""
+    out: dict[str, list[dict]] = {}
+    for e in entries(run):
+        out.setdefault(label(e), []).append(e)
+    for group in out.values():
+        group.sort(key=repeat_of)
+    return out
+
+
+def lower_bound(e: dict) -> bool:
+    """lower_bound says whether the entry's percentiles are only lower bounds: requests that never started
+    were recorded at the end of the run (or, in records made before they were recorded, left out while the
+    generator fell behind)."""
+    lat = _dict(result(e).get("latency"))
+    if isinstance(lat.get("lower_bound"), bool):
+        return lat["lower_bound"]
+    return (_first(_dict(result(e).get("rate")), "unserved") or 0) > 0
+
+
+def decides_latency(e: dict) -> bool:
+    """decides_latency says whether an entry may decide a latency comparison: it ran (status ok), the generator
+    kept up with its schedule, and its percentiles are not lower bounds."""
+    return (e.get("status", "ok") == "ok" and bool(result(e)) and rate(e)["kept_up"] is not False
+            and not lower_bound(e))
+
+
+MIN_REPEATS_FOR_CI = 3
+
+
+def p99_ci_confidence(n: int) -> float | None:
+    """p99_ci_confidence is the coverage of the interval p99_ci gives for n usable repeats: the probability,
+    whatever the distribution, that it covers the median p99 of the point. (min, max) of n samples covers
+    the median with probability 1 - 2^(1-n): 75% for 3, 87.5% for 4, 93.75% for 5; from 6 on the
+    order-statistic interval of stats.median_ci_ranks is used, at 95% or more."""
+    if n < MIN_REPEATS_FOR_CI:
+        return None
+    if median_ci_ranks(n) is not None:
+        return 0.95
+    return 1 - 2.0 ** (1 - n)
+
+
+def p99_ci(group: list[dict]) -> tuple[float, float, float] | None:
+    """p99_ci is (median, lo, hi) of the per-repeat p99s of one point, in ns, or None with fewer than 3
+    usable repeats.
+
+    Only repeats that may decide a latency comparison count (decides_latency:
+    kept up, no lower-bound percentiles). The unit is the repeat (a fresh
+    process), not the request: run-to-run variation of a p99 (1.77x between
+    three identical runs on this machine) dwarfs the sampling error within a
+    run, so a bootstrap over the merged histograms, which sees only the
+    latter, was rejected as too narrow. The interval is distribution-free:
+    (min, max) for 3 to 5 repeats, at the confidence p99_ci_confidence gives
+    (75% for 3: state it next to the interval), the 95% order-statistic
+    interval from 6 on.
+    """
+    xs = sorted(v for v in (latency(e)[99.0] for e in group if decides_latency(e)) if v is not None)
+    n = len(xs)
+    if n < MIN_REPEATS_FOR_CI:
+        return None
+    ranks = median_ci_ranks(n) or (0, n - 1)
+    return _median(xs), xs[ranks[0]], xs[ranks[1]]
+
+
+def representatives(run: dict) -> list[dict]:
+    """representatives is one ok entry per point (label) for charts that draw one line per point: the repeat
+    whose p99 is the median of the point's repeats (the lower of the two middle ones for an even count),
+    so a chart of a repeated run shows a typical repeat, not an overlay of all of them."""
+    out = []
+    for group in repeats(run).values():
+        ok = [e for e in group if e.get("status", "ok") == "ok" and isinstance(e.get("result"), dict)]
+        if ok:
+            ranked = sorted(ok, key=lambda e: (latency(e)[99.0] is None, latency(e)[99.0] or 0.0))
+            out.append(ranked[(len(ranked) - 1) // 2])
     return out

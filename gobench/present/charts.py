@@ -246,9 +246,10 @@ def _x_to_pct(x: float) -> float:
 
 
 def _groups(run: dict) -> dict[str, list[dict]]:
-    """_groups splits ok load entries by sweep: "plain" first, then each sweep."""
+    """_groups splits ok load entries by sweep: "plain" first, then each sweep; one entry per point, the
+    repeat with the median p99 (loadview.representatives)."""
     out: dict[str, list[dict]] = {}
-    for e in loadview.entries(run, ok_only=True):
+    for e in loadview.representatives(run):
         out.setdefault(e.get("sweep") or "plain", []).append(e)
     return dict(sorted(out.items(), key=lambda kv: kv[0] != "plain"))
 
@@ -345,7 +346,7 @@ def _stairs(bs: list[tuple[float, float, float]], total: float) -> tuple[list[fl
 
 def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
     """gogc_tradeoff draws the GOGC sweep: peak heap, p99 latency and GC CPU share against GOGC, per request kind."""
-    es = [e for e in loadview.entries(run, ok_only=True) if e.get("sweep") == "gogc"]
+    es = [e for e in loadview.representatives(run) if e.get("sweep") == "gogc"]
     by_kind: dict[str, list[tuple[float, dict]]] = {}
     off: dict[str, dict] = {}  # GOGC=off runs: drawn apart, right of the largest GOGC
     for e in es:
@@ -359,7 +360,7 @@ def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
     off_x = max(g for pts in by_kind.values() for g, _ in pts) * 2
     panels = [("peak heap (MB)", lambda e: _div(loadview.gc(e)["peak_heap_bytes"], 1e6)),
               ("p99 latency (µs)", lambda e: _div(loadview.latency(e)[99.0], 1e3)),
-              ("GC CPU (% of available)", lambda e: _div(loadview.gc(e)["gc_cpu_fraction"], 0.01))]
+              ("GC CPU (% of GOMAXPROCS x wall)", lambda e: _div(loadview.gc(e)["gc_cpu_share_of_procs"], 0.01))]
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 6.6)
         axes = fig.subplots(len(panels), 1, sharex=True)
@@ -401,7 +402,7 @@ def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
     """gomaxprocs_chart draws the GOMAXPROCS sweep: mean STW pause (error bar = standard deviation, label = number
     of pauses) and p99 latency. Axes turn logarithmic when the points span more than 50x."""
     pts = []
-    for e in loadview.entries(run, ok_only=True):
+    for e in loadview.representatives(run):
         p = loadview.point_value(e, "gomaxprocs") if e.get("sweep") == "gomaxprocs" else None
         if isinstance(p, (int, float)):
             m, s = loadview.stw_mean_sd(e)
@@ -454,7 +455,7 @@ def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
 def controller_chart(run: dict, outdir: Path) -> list[Path]:
     """controller_chart draws the GOGC in force over time in the runs where the adaptive controller acted, and
     in the other runs of a controller sweep (the fixed-GOGC reference)."""
-    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in loadview.entries(run, ok_only=True)
+    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in loadview.representatives(run)
               if loadview.controller_enabled(e) or e.get("sweep") == "controller"]
     series = [(lab, tl) for lab, tl in series if tl]
     if not series:

@@ -38,12 +38,15 @@ type GCStats struct {
 	STWMaxNs   float64       `json:"stw_max_ns"`
 	STWTotalNs float64       `json:"stw_total_ns"` // bucket midpoints times counts
 	STWBuckets []FloatBucket `json:"stw_buckets"`
-	// GC CPU time over total CPU time available (GOMAXPROCS x wall time).
-	// The runtime updates both only when a GC cycle ends, so they cover the
-	// cycles that ended inside the interval; 0 when none did.
-	GCCPUSeconds    float64 `json:"gc_cpu_seconds"`
-	TotalCPUSeconds float64 `json:"total_cpu_seconds"`
-	GCCPUFraction   float64 `json:"gc_cpu_fraction"`
+	// GC CPU time over total CPU time available (GOMAXPROCS x wall time),
+	// named for its denominator: the micro benchmarks' GC CPU metric divides
+	// by one goroutine's wall time instead. Old load records call it
+	// gc_cpu_fraction. The runtime updates both only when a GC cycle ends,
+	// so they cover the cycles that ended inside the interval; 0 when none
+	// did (a cycle still marking at the end is not attributed).
+	GCCPUSeconds      float64 `json:"gc_cpu_seconds"`
+	TotalCPUSeconds   float64 `json:"total_cpu_seconds"`
+	GCCPUShareOfProcs float64 `json:"gc_cpu_share_of_procs"`
 	// Peaks of heap samples taken every HeapSampleEvery: objects (live and
 	// not yet swept, the footprint the GC trigger works on), live heap as of
 	// the last GC mark, and the heap goal.
@@ -197,7 +200,7 @@ func gcDelta(b, a gcReading, w *gcWindow) GCStats {
 	s.GCCPUSeconds = a.gcCPU - b.gcCPU
 	s.TotalCPUSeconds = a.totalCPU - b.totalCPU
 	if s.TotalCPUSeconds > 0 {
-		s.GCCPUFraction = s.GCCPUSeconds / s.TotalCPUSeconds
+		s.GCCPUShareOfProcs = s.GCCPUSeconds / s.TotalCPUSeconds
 	}
 	s.AllocBytes, s.AllocObjects = a.allocB-b.allocB, a.allocN-b.allocN
 	if s.IntervalS > 0 {

@@ -57,8 +57,8 @@ func TestGCWindowCountsForcedCycles(t *testing.T) {
 	if s.HeapSamples < 3 {
 		t.Errorf("only %d heap samples in 20+ ms at 2 ms", s.HeapSamples)
 	}
-	if s.GCCPUFraction < 0 || s.GCCPUFraction > 1 {
-		t.Errorf("gc_cpu_fraction %v outside [0, 1]", s.GCCPUFraction)
+	if s.GCCPUShareOfProcs < 0 || s.GCCPUShareOfProcs > 1 {
+		t.Errorf("gc_cpu_share_of_procs %v outside [0, 1]", s.GCCPUShareOfProcs)
 	}
 	if s.IntervalS <= 0 || math.Abs(s.CyclesPerMin-float64(s.Cycles)/s.IntervalS*60) > 1e-6 {
 		t.Errorf("cycles_per_min %v for %d cycles in %v s", s.CyclesPerMin, s.Cycles, s.IntervalS)

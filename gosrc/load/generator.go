@@ -69,6 +69,13 @@ type Config struct {
 	Grace           time.Duration
 	Controller      ControllerConfig
 	HeapSampleEvery time.Duration // 0 means 10 ms
+	// Profile shapes the open-loop rate over time ("" means constant);
+	// ProfilePeriod is one cycle of it (0 means DefaultProfilePeriod).
+	Profile       Profile
+	ProfilePeriod time.Duration
+	// Service is the service model each request runs in (the zero value:
+	// the kind's handler alone).
+	Service ServiceConfig
 
 	// Test hooks. The first request scheduled (open) or started (closed) at
 	// or after StallAt since the start sleeps StallFor inside its service
@@ -122,6 +129,24 @@ func (c *Config) Validate() error {
 	if c.HeapSampleEvery <= 0 {
 		c.HeapSampleEvery = defaultHeapTick
 	}
+	if c.Profile == "" {
+		c.Profile = ProfileConstant
+	}
+	if _, ok := profileSegments[c.Profile]; !ok {
+		return fmt.Errorf("profile must be %q, %q or %q, got %q", ProfileConstant, ProfileSteps, ProfileBursts, c.Profile)
+	}
+	if c.Profile != ProfileConstant && c.Mode == ModeClosed {
+		return fmt.Errorf("profile %q needs the open loop: the closed loop has no rate to shape", c.Profile)
+	}
+	if c.ProfilePeriod < 0 || (c.ProfilePeriod > 0 && c.ProfilePeriod < 100*time.Millisecond) {
+		return fmt.Errorf("profile period must be 0 (default %v) or at least 100ms, got %v", DefaultProfilePeriod, c.ProfilePeriod)
+	}
+	if c.ProfilePeriod == 0 {
+		c.ProfilePeriod = DefaultProfilePeriod
+	}
+	if err := c.Service.Validate(); err != nil {
+		return err
+	}
 	if c.StallFor < 0 || c.StallAt < 0 {
 		return errors.New("stall hook times must not be negative")
 	}
@@ -148,6 +173,13 @@ type LatencyReport struct {
 	// wide), coarser than the quantiles above, which use 128.
 	SubBuckets int      `json:"sub_buckets_per_octave"`
 	Buckets    []Bucket `json:"buckets"`
+	// Censored counts measured requests that never started (the grace ran
+	// out): each is recorded at the end of the run, the latest time it was
+	// known to be still waiting, so it is in Count and in every percentile.
+	// Their true latency is longer, so when Censored > 0 the percentiles it
+	// reaches are lower bounds and LowerBound is true.
+	Censored   int64 `json:"censored"`
+	LowerBound bool  `json:"lower_bound"`
 }
 
 // ReportBucketsPerOctave is the resolution of LatencyReport.Buckets. Note:
@@ -158,9 +190,15 @@ const ReportBucketsPerOctave = 32
 
 // RateReport says whether the generator delivered the load it was asked for.
 type RateReport struct {
-	Mode         Mode    `json:"mode"`
-	TargetPerS   float64 `json:"target_per_s"`   // 0 in closed mode
-	AchievedPerS float64 `json:"achieved_per_s"` // completions inside the measured interval per second
+	Mode Mode `json:"mode"`
+	// TargetPerS is the scheduled rate over the measured interval: Rate for
+	// the constant profile, the profile's mean otherwise; 0 in closed mode.
+	TargetPerS float64 `json:"target_per_s"`
+	PeakPerS   float64 `json:"peak_per_s"` // the profile's highest rate
+	Profile    Profile `json:"profile"`
+	// AchievedPerS is Completed / WindowS: completions inside the measured
+	// interval [warm-up, warm-up + duration) over that interval's length.
+	AchievedPerS float64 `json:"achieved_per_s"`
 	// KeptUp is false when achieved < 95% of target, when more than 10 ms
 	// worth of requests (plus one per worker) were still waiting to start at
 	// the end of the measured interval, or when any measured request never
@@ -188,6 +226,7 @@ type Result struct {
 	Rate       RateReport       `json:"rate"`
 	GC         GCStats          `json:"gc"`
 	Controller ControllerReport `json:"controller"`
+	Service    ServiceReport    `json:"service"`
 	WallS      float64          `json:"wall_s"` // whole call: warm-up, interval and drain
 	Warnings   []string         `json:"warnings"`
 }
@@ -209,14 +248,18 @@ type run struct {
 	start        time.Time
 	warm, end    int64 // ns since start: measured interval [warm, end)
 	hardStop     int64 // no request starts at or after this
-	nsPer        float64
+	sched        *schedule
 	total        int64 // open: requests with scheduled time < end
 	firstMeasure int64 // open: first request scheduled at or after warm
-	next         atomic.Int64
-	stalled      atomic.Bool
-	aborted      atomic.Bool
-	abortOnce    sync.Once
-	abortCh      chan struct{}
+	// firstUnstarted is the lowest request number a worker took but did not
+	// start because the grace ran out (math.MaxInt64: none); with the
+	// requests no worker took, these are the never-started ones.
+	firstUnstarted atomic.Int64
+	next           atomic.Int64
+	stalled        atomic.Bool
+	aborted        atomic.Bool
+	abortOnce      sync.Once
+	abortCh        chan struct{}
 }
 
 var sinkChecksum atomic.Uint64
@@ -286,9 +329,14 @@ func (r *run) openLoop(w *worker) error {
 		if i >= r.total {
 			return nil
 		}
-		sched := int64(float64(i) * r.nsPer)
+		sched := r.sched.at(i)
 		if r.since() >= r.hardStop {
-			return nil // i and later are counted as unserved
+			for { // i and later are never started
+				f := r.firstUnstarted.Load()
+				if i >= f || r.firstUnstarted.CompareAndSwap(f, i) {
+					return nil
+				}
+			}
 		}
 		r.waitUntil(sched)
 		measured := i >= r.firstMeasure
@@ -379,16 +427,30 @@ func Run(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", kind.Name, err)
 	}
-	defer h.Close()
+	svc := newService(cfg.Service, h, cfg.Workers)
+	defer svc.Close()
+	if cfg.Service != (ServiceConfig{}) {
+		h = svc
+	}
+	if cfg.Service.LiveHeapBytes > 0 {
+		runtime.GC() // mark the new book now, so the run starts with a heap goal set by it
+	}
 
 	r := &run{cfg: cfg, h: h, abortCh: make(chan struct{})}
+	r.firstUnstarted.Store(math.MaxInt64)
 	r.warm = int64(cfg.Warmup)
 	r.end = int64(cfg.Warmup + cfg.Duration)
 	r.hardStop = r.end + int64(cfg.Grace)
+	base := cfg.Rate
+	if cfg.Mode == ModeClosed {
+		base = 1 // unused: no schedule
+	}
+	if r.sched, err = newSchedule(cfg.Profile, base, cfg.ProfilePeriod); err != nil {
+		return nil, err
+	}
 	if cfg.Mode == ModeOpen {
-		r.nsPer = 1e9 / cfg.Rate
-		r.total = int64(math.Ceil(float64(r.end) * cfg.Rate / 1e9))
-		r.firstMeasure = int64(math.Ceil(float64(r.warm) * cfg.Rate / 1e9))
+		r.total = r.sched.before(r.end)
+		r.firstMeasure = r.sched.before(r.warm)
 	}
 	workers := make([]*worker, cfg.Workers)
 	lives := make([]*LiveHistogram, cfg.Workers)
@@ -431,6 +493,7 @@ func Run(cfg Config) (*Result, error) {
 	if r.aborted.Load() {
 		return nil, fmt.Errorf("load %s: aborted", kind.Name)
 	}
+	stoppedAt := r.since()
 	wall := time.Since(r.start)
 
 	hist := NewHistogram()
@@ -448,29 +511,46 @@ func Run(cfg Config) (*Result, error) {
 		Kind: kind.Name, Params: params, Mode: cfg.Mode, Workers: cfg.Workers,
 		GOMAXPROCS: runtime.GOMAXPROCS(0), GraceMs: float64(cfg.Grace) / 1e6,
 		GOGCStart: gogcStart, GOGCEnd: currentGCPercent(),
-		GC: gc, Controller: ctl.report, WallS: wall.Seconds(), Warnings: []string{},
+		GC: gc, Controller: ctl.report, Service: svc.report(), WallS: wall.Seconds(), Warnings: []string{},
+	}
+	var censored int64
+	if cfg.Mode == ModeOpen {
+		// Never-started measured requests waited at least until the run
+		// stopped: record them there, so the histogram has every request.
+		from := max(min(r.firstUnstarted.Load(), r.next.Load(), r.total), r.firstMeasure)
+		for i := from; i < r.total; i++ {
+			hist.Record(stoppedAt - r.sched.at(i))
+			censored++
+		}
 	}
 	res.Latency = latencyReport(hist)
 	res.Latency.MeasuredFrom = "scheduled"
-	windowS := float64(endAt-r.warm) / 1e9
-	rate := RateReport{Mode: cfg.Mode, Completed: completed, WindowS: windowS}
-	if windowS > 0 {
-		rate.AchievedPerS = float64(completed) / windowS
-	}
+	res.Latency.Censored, res.Latency.LowerBound = censored, censored > 0
+	// Completions are counted inside [warm, end), so the rate divides by
+	// that window's length, not by the time the waiting goroutine woke.
+	windowS := cfg.Duration.Seconds()
+	rate := RateReport{Mode: cfg.Mode, Completed: completed, WindowS: windowS, Profile: cfg.Profile}
+	rate.AchievedPerS = float64(completed) / windowS
 	if cfg.Mode == ModeOpen {
-		rate.TargetPerS = cfg.Rate
 		rate.Scheduled = r.total - r.firstMeasure
+		rate.TargetPerS, rate.PeakPerS = cfg.Rate, r.sched.peak
+		if cfg.Profile != ProfileConstant {
+			rate.TargetPerS = float64(rate.Scheduled) / windowS
+		}
 		rate.Unserved = rate.Scheduled - started
 		if taken < r.total {
 			rate.Backlog = r.total - taken
-			rate.BacklogLagMs = float64(endAt-int64(float64(taken)*r.nsPer)) / 1e6
+			rate.BacklogLagMs = float64(endAt-r.sched.at(taken)) / 1e6
 		}
-		slack := int64(math.Ceil(cfg.Rate*backlogSlack.Seconds())) + int64(cfg.Workers)
-		rate.KeptUp = rate.AchievedPerS >= keptUpFraction*cfg.Rate && rate.Backlog <= slack && rate.Unserved == 0
+		slack := int64(math.Ceil(r.sched.peak*backlogSlack.Seconds())) + int64(cfg.Workers)
+		rate.KeptUp = rate.AchievedPerS >= keptUpFraction*rate.TargetPerS && rate.Backlog <= slack && rate.Unserved == 0
 		if !rate.KeptUp {
-			res.Warnings = append(res.Warnings, fmt.Sprintf(
-				"generator fell behind: achieved %.0f of %.0f req/s, backlog %d (%.1f ms old) at the end, %d never started; latencies include the queueing",
-				rate.AchievedPerS, cfg.Rate, rate.Backlog, rate.BacklogLagMs, rate.Unserved))
+			msg := fmt.Sprintf("generator fell behind: achieved %.0f of %.0f req/s, backlog %d (%.1f ms old) at the end, %d never started; latencies include the queueing",
+				rate.AchievedPerS, rate.TargetPerS, rate.Backlog, rate.BacklogLagMs, rate.Unserved)
+			if censored > 0 {
+				msg += fmt.Sprintf(", and the %d never started are recorded at the end of the run, so the percentiles they reach are lower bounds", censored)
+			}
+			res.Warnings = append(res.Warnings, msg)
 		}
 	} else {
 		rate.KeptUp = true

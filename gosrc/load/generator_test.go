@@ -255,3 +255,44 @@ func TestOrderKindsUnderLoadWithController(t *testing.T) {
 		})
 	}
 }
+
+// TestOverloadKeepsNeverStartedRequestsInTheHistogram is the case where
+// 2000 req/s meet a 1 ms service on one worker: 800 requests are scheduled
+// in 400 ms, and about 450 start before the 50 ms grace runs out. Those
+// that never start must still be in the histogram (at the end of the run),
+// and the percentiles must say they are lower bounds.
+func TestOverloadKeepsNeverStartedRequestsInTheHistogram(t *testing.T) {
+	res, err := Run(Config{Kind: "test-busy-1ms", Rate: 2000, Duration: 400 * time.Millisecond, Workers: 1,
+		Grace: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, l := res.Rate, res.Latency
+	if r.Scheduled != 800 || r.Unserved <= 0 || r.KeptUp {
+		t.Fatalf("rate %+v: want 800 scheduled, some never started", r)
+	}
+	if l.Count != 800 || l.Censored != r.Unserved || !l.LowerBound {
+		t.Fatalf("histogram has %d of 800, censored %d of %d never started, lower bound %v", l.Count, l.Censored, r.Unserved, l.LowerBound)
+	}
+	if !strings.Contains(res.Warnings[0], "lower bounds") {
+		t.Errorf("warning %q must say the percentiles are lower bounds", res.Warnings[0])
+	}
+	t.Logf("scheduled %d, started %d, recorded %d, p99 %.0f ms", r.Scheduled, r.Scheduled-r.Unserved, l.Count, l.P99Ns/1e6)
+}
+
+// TestAchievedRateCountsAndDividesOverOneWindow checks that the achieved
+// rate is the completions counted inside the measured interval divided by
+// that interval's length, not by the time the run happened to wake.
+func TestAchievedRateCountsAndDividesOverOneWindow(t *testing.T) {
+	res, err := Run(Config{Kind: "test-nop", Rate: 1000, Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Rate
+	if r.WindowS != 0.3 || r.AchievedPerS != float64(r.Completed)/0.3 {
+		t.Errorf("window %v s, achieved %v for %d completions: want Completed / 0.3", r.WindowS, r.AchievedPerS, r.Completed)
+	}
+	if res.Latency.Censored != 0 || res.Latency.LowerBound {
+		t.Errorf("a run that kept up has no censored requests: %+v", res.Latency)
+	}
+}

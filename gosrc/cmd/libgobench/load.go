@@ -40,25 +40,39 @@ type loadRequest struct {
 		Enabled    bool    `json:"enabled"`
 		IntervalMs float64 `json:"interval_ms"` // 0: 5000
 	} `json:"controller"`
-	GCPercent    *int64  `json:"gc_percent"`   // GOGC for the run, restored after
-	MemoryLimit  *int64  `json:"memory_limit"` // bytes for the run, restored after
-	HeapSampleMs float64 `json:"heap_sample_ms"`
+	GCPercent       *int64       `json:"gc_percent"`   // GOGC for the run, restored after
+	MemoryLimit     *int64       `json:"memory_limit"` // bytes for the run, restored after
+	HeapSampleMs    float64      `json:"heap_sample_ms"`
+	Profile         string       `json:"profile"`           // "constant" (default), "steps" or "bursts"
+	ProfilePeriodMs float64      `json:"profile_period_ms"` // 0: 15000
+	Service         serviceField `json:"service"`           // absent: the kind's handler alone
+}
+
+// serviceField is the service model of a load request (load.ServiceConfig).
+type serviceField struct {
+	LiveHeapBytes   int64 `json:"live_heap_bytes"`
+	WorkNs          int64 `json:"work_ns"`
+	WorkSteps       int   `json:"work_steps"`
+	ExtraAllocBytes int64 `json:"extra_alloc_bytes"`
 }
 
 // loadConfigEcho is the effective configuration, echoed in the reply.
 type loadConfigEcho struct {
-	Kind         string          `json:"kind"`
-	Mode         load.Mode       `json:"mode"`
-	Rate         float64         `json:"rate"`
-	DurationMs   float64         `json:"duration_ms"`
-	WarmupMs     float64         `json:"warmup_ms"`
-	Workers      int             `json:"workers"`
-	GraceMs      float64         `json:"grace_ms"`
-	Params       registry.Params `json:"params"`
-	Controller   ctlEcho         `json:"controller"`
-	GCPercent    *int64          `json:"gc_percent"`
-	MemoryLimit  *int64          `json:"memory_limit"`
-	HeapSampleMs float64         `json:"heap_sample_ms"`
+	Kind            string          `json:"kind"`
+	Mode            load.Mode       `json:"mode"`
+	Rate            float64         `json:"rate"`
+	DurationMs      float64         `json:"duration_ms"`
+	WarmupMs        float64         `json:"warmup_ms"`
+	Workers         int             `json:"workers"`
+	GraceMs         float64         `json:"grace_ms"`
+	Params          registry.Params `json:"params"`
+	Controller      ctlEcho         `json:"controller"`
+	GCPercent       *int64          `json:"gc_percent"`
+	MemoryLimit     *int64          `json:"memory_limit"`
+	HeapSampleMs    float64         `json:"heap_sample_ms"`
+	Profile         load.Profile    `json:"profile"`
+	ProfilePeriodMs float64         `json:"profile_period_ms"`
+	Service         serviceField    `json:"service"`
 }
 
 type ctlEcho struct {
@@ -80,6 +94,7 @@ type loadReply struct {
 	Rate         load.RateReport       `json:"rate"`
 	GC           load.GCStats          `json:"gc"`
 	Controller   load.ControllerReport `json:"controller"`
+	Service      load.ServiceReport    `json:"service"`
 	WallS        float64               `json:"wall_s"`
 	Warnings     []string              `json:"warnings"`
 }
@@ -94,6 +109,9 @@ func loadConfig(req *loadRequest) (load.Config, error) {
 		Workers: req.Workers, Grace: ms(req.GraceMs), Params: req.Params,
 		Controller:      load.ControllerConfig{Enabled: req.Controller.Enabled, Interval: ms(req.Controller.IntervalMs)},
 		HeapSampleEvery: ms(req.HeapSampleMs),
+		Profile:         load.Profile(req.Profile), ProfilePeriod: ms(req.ProfilePeriodMs),
+		Service: load.ServiceConfig{LiveHeapBytes: req.Service.LiveHeapBytes, WorkNs: req.Service.WorkNs,
+			WorkSteps: req.Service.WorkSteps, ExtraAllocBytes: req.Service.ExtraAllocBytes},
 	}
 	if req.Kind == "" {
 		return cfg, fmt.Errorf("load: kind is required; known: %v", registry.KindNames())
@@ -183,11 +201,12 @@ func runLoad(raw []byte) (any, error) {
 			Controller:  ctlEcho{Enabled: cfg.Controller.Enabled, IntervalMs: float64(cfg.Controller.Interval) / 1e6},
 			GCPercent:   req.GCPercent,
 			MemoryLimit: req.MemoryLimit, HeapSampleMs: float64(cfg.HeapSampleEvery) / 1e6,
+			Profile: cfg.Profile, ProfilePeriodMs: float64(cfg.ProfilePeriod) / 1e6, Service: req.Service,
 		},
 		GoVersion: runtime.Version(), GOEXPERIMENT: experiment,
 		GOMAXPROCS: res.GOMAXPROCS, NumCPU: runtime.NumCPU(),
 		GOGC: res.GOGCStart, GOGCEnd: res.GOGCEnd, MemoryLimit: debug.SetMemoryLimit(-1),
-		Latency: res.Latency, Rate: res.Rate, GC: res.GC, Controller: res.Controller,
+		Latency: res.Latency, Rate: res.Rate, GC: res.GC, Controller: res.Controller, Service: res.Service,
 		WallS: res.WallS, Warnings: res.Warnings,
 	}, nil
 }
