@@ -254,14 +254,13 @@ def ratio_ci(a: list[float], b: list[float], better: str = "lower") -> tuple[flo
 
 
 def _ratio_phrase(ci: tuple[float, float, float] | None) -> Text:
-    """_ratio_phrase is "1.34x (95% CI 1.2x-1.5x, median of per-round ratios of interleaved rounds)"."""
+    """_ratio_phrase is "1.34x (95% CI 1.2x-1.5x)": the median of per-round ratios of interleaved rounds (ratio_ci)."""
     if ci is None:
         return ""
     m, lo, hi = ci
     if math.isnan(lo):
-        return say("{m:ratio} (median of per-round ratios; too few rounds for a 95% CI)", m=m)
-    return say("{m:ratio} (95% CI {lo:ratio}-{hi:ratio}, median of per-round ratios of interleaved rounds)", m=m,
-               lo=lo, hi=hi)
+        return say("{m:ratio} (no 95% CI: fewer than 6 rounds)", m=m)
+    return say("{m:ratio} (95% CI {lo:ratio}-{hi:ratio})", m=m, lo=lo, hi=hi)
 
 
 def _missing(run: dict, pattern: str, b: dict | None) -> str | None:
@@ -601,6 +600,9 @@ def _load_part(spec: dict, gb: list[dict], go: list[dict], tol: dict) -> Part:
         if mb and mo:
             r = mb / mo if spec.get("better", "lower") == "lower" else mo / mb
             part.decider = say("{name} {r:ratio} (one run a side, no CI)", name=name, r=r)
+        elif mb is not None and mo is not None:
+            part.decider = say("{name} {mb:num} -> {mo:num {unit}} (one run a side, no CI)", name=name, mb=mb, mo=mo,
+                               unit=unit)
         return part
     (mb, lb, hb, pb), (mo, lo, ho, po) = cb, co
     apart = hb < lo or ho < lb
@@ -612,8 +614,9 @@ def _load_part(spec: dict, gb: list[dict], go: list[dict], tol: dict) -> Part:
     part.values = say("{name}: {v}", name=name, v=part.values)
     if mb and mo and lo and lb:
         r, rlo, rhi = (mb / mo, lb / ho, hb / lo) if lower else (mo / mb, lo / hb, ho / lb)
-        part.decider = say("{name} {r:ratio} (range {rlo:ratio}-{rhi:ratio} from the intervals of the per-repeat "
-                           "medians)", name=name, r=r, rlo=rlo, rhi=rhi)
+        part.decider = say("{name} {r:ratio} ({rlo:ratio}-{rhi:ratio} from the {cov:num}% intervals of the "
+                           "per-repeat medians, {nb}+{no} repeats)", name=name, r=r, rlo=rlo, rhi=rhi,
+                           cov=min(pb, po) * 100, nb=len(vb), no=len(vo))
     return part
 
 
@@ -760,8 +763,8 @@ def snapshot_bytes(b: dict, record_bytes: int = 48) -> float | None:
     return float(recs) * record_bytes if isinstance(recs, (int, float)) else None
 
 
-def _at_article_size(run: dict, d: dict) -> dict | None:
-    """_at_article_size is a view of run whose Snapshot benchmarks are only those at (at least 90% of) the claim's
+def at_article_size(run: dict, d: dict) -> dict | None:
+    """at_article_size is a view of run whose Snapshot benchmarks are only those at (at least 90% of) the claim's
     size, or None when the run has none: C6's 1 GB is measured by a separate step of `invoke review`."""
     fam = d["baseline"].split("/")[0] + "/"
     big = [b for b in run.get("benchmarks") or [] if str(b.get("name", "")).startswith(fam)
@@ -776,7 +779,7 @@ def eval_snapshot(c: dict, run: dict, tol: dict, **_) -> Verdict:
     """eval_snapshot decides C6 at the article's size when the run has it (else at the default size, with a note),
     with the durable pair (write+fdatasync vs mmap+msync MS_SYNC) in the verdict."""
     d = c["decide"]
-    big = _at_article_size(run, d)
+    big = at_article_size(run, d)
     v = _eval_snapshot_at(c, big or run, tol)
     if big is not None:
         b = find_benchmark(big, d["optimized"])
@@ -1160,15 +1163,19 @@ def eval_pauses(c: dict, run: dict, tol: dict, **_) -> Verdict:
                          "means something.", n=pauses))
     bounds = say("max <= {max_ms} ms, p99 < {p99_ms} ms", max_ms=d["max_pause_ms"], p99_ms=d["p99_stw_ms"])
     if REFUTED in kinds:
-        return _verdict(c, measured, REFUTED, say("refuted (a bound is exceeded: {bounds})", bounds=bounds), notes)
+        v = _verdict(c, measured, REFUTED, say("refuted (a bound is exceeded: {bounds})", bounds=bounds), notes)
+        v.decider = measured
+        return v
     if straddle:
         return _not_measurable(c, say("the histogram cannot tell: {where} ({bounds})", where="; ".join(straddle),
                                       bounds=bounds), measured, notes)
     not_decided = say("; not decided for {few} (at least {least} are needed)", few=join("; ", few),
                       least=MIN_PAUSES_FOR_P99) if few else ""
     if HOLDS in kinds:
-        return _verdict(c, measured, HOLDS, say("holds for {held}, as thresholds{nd}", held=join("; ", held),
-                                                nd=not_decided), notes)
+        v = _verdict(c, measured, HOLDS, say("holds for {held}, as thresholds{nd}", held=join("; ", held),
+                                             nd=not_decided), notes)
+        v.decider = measured
+        return v
     if few:
         return _not_measurable(c, say("too few pauses for a p99: {few}", few=join("; ", few)), measured, notes)
     return _not_measurable(c, "no GC cycle ran during the load runs", measured, notes)
@@ -1235,6 +1242,13 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
     """
     d = c["decide"]
     if escape is None:
+        allocs, no_saving = _alloc_pairs(run, d)
+        if no_saving:  # the allocation counts decide without the compiler's report
+            v = _verdict(c, say("allocations per request: {a}", a=allocs), REFUTED,
+                         say("refuted (passing the value saves nothing: {a})", a=allocs),
+                         [say("No escape analysis read ({why}).", why=escape_why or "run `invoke escape`")])
+            v.decider = allocs
+            return v
         return _not_measurable(c, escape_why or "no escape analysis results; run `invoke escape`")
     recs = [r for r in escape["records"] if str(r.get("claim", "")).upper() == d["claim"]]
     if not recs:
@@ -1290,7 +1304,9 @@ def eval_escape(c: dict, run: dict, tol: dict, escape: dict | None = None, escap
     if missing:
         return _not_measurable(c, "the compiler gave no verdict for " + ", ".join(_escape_case(r) for r in missing),
                                measured, notes)
-    return _verdict(c, measured, HOLDS, "holds", notes)
+    v = _verdict(c, measured, HOLDS, "holds", notes)
+    v.decider = say("-m agrees with the article in {n} of {n} of its examples", n=len(judged))
+    return v
 
 
 def _alloc_pairs(run: dict, d: dict) -> tuple[Text, bool]:
@@ -1388,3 +1404,91 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
     if not merged.get("ffi_ns_per_call"):
         merged["ffi_ns_per_call"] = next((o["ffi_ns_per_call"] for o in others if o.get("ffi_ns_per_call")), None)
     return merged
+
+
+ADOPT, ADOPT_IF, AVOID, UNKNOWN = "adopt", "adopt only if", "avoid", "not measured"
+
+
+@dataclass
+class Recommendation:
+    """Recommendation is the executive summary's line for one pattern: what to do, the deciding number with its
+    CI, the conditions it holds under, and when the pattern does not pay (claims.json "patterns")."""
+
+    family: str
+    pattern: str
+    claims: list[str]
+    action: str  # adopt | adopt only if | avoid | not measured
+    condition: str  # for adopt only if: when; for avoid: why
+    decider: Text
+    conditions: Text  # where the number holds: heap, GOMAXPROCS, Go version, host
+    when_not_to_use: str
+
+
+def conditions_of(run: dict, b: dict) -> Phrase:
+    """conditions_of says what a micro number holds under: live heap after the rounds, GOMAXPROCS, Go version and
+    GOEXPERIMENT of its build, host CPU and cores."""
+    info = ((run.get("libraries") or {}).get(b.get("build") or "default") or {}).get("info") or {}
+    m = run.get("machine") or {}
+    heap = ((b.get("summary") or {}).get("heap_objects_bytes") or {}).get("median")
+    return say("live heap {heap:num} MB, GOMAXPROCS={procs}, {go} (GOEXPERIMENT={exp}), {cpu} x {cores} cores",
+               heap=heap / 1e6 if heap is not None else None, procs=info.get("gomaxprocs", "?"),
+               go=info.get("go_version", "?"), exp=info.get("goexperiment") or "none", cpu=m.get("cpu_model", "?"),
+               cores=m.get("cpu_count", "?"))
+
+
+def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
+    """recommendations decides adopt / adopt only if / avoid per pattern from its micro comparison.
+
+    The ratio is "times better" (median of per-round ratios of interleaved rounds, 95% order-statistic CI). A
+    gain whose CI lies above 1 is "adopt only if" the pattern's condition (every pattern here has one) holds; a
+    loss whose CI lies below 1, or no gain (an exact count that does not change, a CI around 1, or no significant
+    difference without a CI), is "avoid". A pattern measured at the article's size (Snapshot) is decided there.
+    """
+    doc = doc or load_claims()
+    out = []
+    for p in doc.get("patterns") or []:
+        d = p["decide"]
+        view = run
+        if d.get("article_size"):
+            c6 = next((c for c in doc["claims"] if c["decide"].get("type") == "snapshot_bandwidth"), None)
+            view = (at_article_size(run, c6["decide"]) if c6 else None) or run
+        bb, bo = find_benchmark(view, d["baseline"]), find_benchmark(view, d["optimized"])
+        rec = Recommendation(p["family"], p["pattern"], p.get("claims", []), UNKNOWN, "", "", "",
+                             p.get("when_not_to_use", ""))
+        why = _missing(view, d["baseline"], bb) or _missing(view, d["optimized"], bo)
+        if why:
+            rec.condition = why
+            out.append(rec)
+            continue
+        mb, ab, sb = _values(view, bb, d["metric"])
+        mo, ao, so = _values(view, bo, d["metric"])
+        ci = ratio_ci(ab, ao, d.get("better", "lower"))
+        size = say(" at {gb:num} GB", gb=snapshot_bytes(bb) / 1e9) if view is not run and snapshot_bytes(bb) else ""
+        rec.conditions = conditions_of(view, bb)
+        if mb is not None and mo is not None and abs(mb - mo) <= max(0.01, 1e-3 * abs(mb)):
+            rec.action, rec.condition = AVOID, "no gain"
+            rec.decider = say("{metric} {mb:num} -> {mo:num}: no change{size}", metric=d["metric"], mb=mb, mo=mo,
+                              size=size)
+        elif ci is not None and not math.isnan(ci[1]):
+            rec.decider = say("{metric} {r}{size}", metric=d["metric"], r=_ratio_phrase(ci), size=size)
+            if ci[1] > 1:
+                rec.action, rec.condition = ADOPT_IF, p.get("adopt_if", "")
+                if not rec.condition:
+                    rec.action = ADOPT
+            elif ci[2] < 1:
+                rec.action, rec.condition = AVOID, "it is slower here"
+            else:
+                rec.action, rec.condition = AVOID, "no gain beyond the noise (the CI includes 1x)"
+        else:
+            sig, how = _significance(ab, ao, sb, so)
+            better = (mo < mb) if d.get("better", "lower") == "lower" else (mo > mb)
+            rec.decider = say("{metric} {r} ({how}){size}", metric=d["metric"], r=_ratio_phrase(ci), how=how,
+                              size=size)
+            if sig and better:
+                rec.action, rec.condition = (ADOPT_IF, p["adopt_if"]) if p.get("adopt_if") else (ADOPT, "")
+            elif sig:
+                rec.action, rec.condition = AVOID, "it is slower here"
+            else:
+                rec.action, rec.condition = AVOID, "no significant gain"
+        out.append(rec)
+    return out

@@ -365,7 +365,7 @@ def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
     off_x = max(g for pts in by_kind.values() for g, _ in pts) * 2
     panels = [("peak heap (MB)", lambda e: _div(loadview.gc(e)["peak_heap_bytes"], 1e6)),
               ("p99 latency (µs)", lambda e: _div(loadview.latency(e)[99.0], 1e3)),
-              ("GC CPU (% of available)", lambda e: _div(loadview.gc(e)["gc_cpu_fraction"], 0.01))]
+              ("GC CPU (% of GOMAXPROCS x wall)", lambda e: _div(loadview.gc(e)["gc_cpu_fraction"], 0.01))]
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 6.6)
         axes = fig.subplots(len(panels), 1, sharex=True)

@@ -60,13 +60,8 @@ func paymentGatewayString(key string) uint32 {
 // would still box both arguments and allocate the result: only avoiding fmt
 // altogether (strconv.Append* into a buffer the caller owns) reaches 0 B.
 //
-// When the concrete version does not pay: off the hot path (a log line, an
-// error message, an admin endpoint), where fmt's flexibility and readability
-// are worth a few hundred nanoseconds; when the key must outlive the call as
-// a string anyway (converting the buffer to a string allocates again); and
-// when several unrelated method types really must share the code path, where
-// an interface with a method (AppendRouteKey) keeps the 0 B property better
-// than interface{} plus fmt.
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 
 // paymentRouteKeyAny formats the route key of a method passed as interface{}.
 // It is not inlined, so that the method really crosses a call as an
