@@ -65,8 +65,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     # GC CPU of all Ps (background and idle mark workers, assists, pauses x GOMAXPROCS, from
     # /cpu/classes/gc/total) per wall second of the round's one timed goroutine: it can exceed 1. Not a share
     # of the CPUs: the load generator's gc_cpu_fraction (GC CPU / (GOMAXPROCS x wall)) is that, and is called
-    # gc_cpu_share_of_procs where gobench shows it. A GC cycle still marking when a round ends is counted in
-    # the round whose counters see it finish (the counters are read, not closed, at the round's end).
+    # gc_cpu_share_of_procs where gobench shows it. A GC cycle still running when a round's counters are read
+    # is finished by the next round's runtime.GC(), outside every timed region (gosrc/bench/measure.go): that
+    # cycle, and any of its CPU the runtime had not yet accounted, belong to no round, so gc_per_1k_ops and
+    # this metric are lower bounds by at most one cycle per round.
     Metric("gc_cpu_per_wall_s", "gc-cpu-s/wall-s", "lower",
            lambda r: r.get("gc_cpu_ns", 0) / r["elapsed_ns"] if r["elapsed_ns"] else 0.0),
     Metric("stw_ns_per_op", "stw-ns/op", "lower", lambda r: r.get("stw_total_ns", 0) / r["n"]),

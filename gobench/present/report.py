@@ -429,7 +429,9 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
           "over rounds, ± the half-width of its 95% confidence interval (distribution-free, order statistics). "
           "allocs/op and B/op are counted by the Go runtime and are exact. gc_cpu_per_wall_s is GC CPU time (all "
           "Ps: background and idle mark workers, assists, pauses x GOMAXPROCS) per wall second of the round: it can "
-          "exceed 1; a GC cycle still marking when a round ends is counted in the round that sees it finish.")
+          "exceed 1. A GC cycle still running when a round's counters are read is finished by the next round's "
+          "runtime.GC(), outside every timed region, and belongs to no round: GC counts and GC CPU per round are "
+          "lower bounds by at most one cycle.")
     when = {p["family"]: p for p in cdoc.get("patterns") or []}
     for fam in charts.families(run):
         bs = [b for b in run["benchmarks"] if (b.get("family") or b["name"].split("/")[0]) == fam
