@@ -458,3 +458,15 @@ def test_repeats_group_by_label_and_ci_covers_all_three():
     assert lo <= min(p99s) and hi >= max(p99s) and lo <= med <= hi
     assert repeats.p99_ci(groups["order-new"][:2]) is None
     assert repeats.coverage(3) == 0.75
+
+
+def test_noise_that_hides_the_difference_is_not_a_refutation():
+    """A ratio CI holding both 1x and the claimed ratio says "too noisy", never "refuted"; the summary says
+    "undecided", never "avoid"."""
+    pool = [r for i, v in enumerate((4, 40, 5, 35, 60, 3)) for r in syn.rounds(v, k=1, seed=30 + i)]
+    new = [r for i in range(6) for r in syn.rounds(30, 1, 48, k=1, seed=40 + i)]
+    run = with_bench(with_bench(BASE, "OrderItem/pool", pool), "OrderItem/new", new)
+    v = verdict(run, "C1")
+    assert v.kind == claims.NOT_MEASURABLE and "too noisy to decide: the 95% CI of the ratio, 0.496x-9.83x, holds both 1x" in v.verdict
+    rec = next(r for r in claims.recommendations(run) if r.family == "OrderItem")
+    assert rec.action == claims.UNKNOWN and "includes 1x" in rec.condition

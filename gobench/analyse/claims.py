@@ -417,8 +417,16 @@ def _micro_parts(run: dict, tol: dict, d: dict, baseline: str, optimized: str, e
         part = _compare_part(spec, mb, mo, sig, how, tol, exact=exact)
         part.values = say("{metric}: {v}", metric=spec["metric"], v=part.values)
         if not exact and mb and mo:
-            part.decider = say("{metric} {r}", metric=spec["metric"],
-                               r=_ratio_phrase(ratio_ci(ab, ao, spec.get("better", "lower"))))
+            ci = ratio_ci(ab, ao, spec.get("better", "lower"))
+            part.decider = say("{metric} {r}", metric=spec["metric"], r=_ratio_phrase(ci))
+            rc = _magnitude(spec, 1.0, 1.0, tol)[2]
+            if part.kind == REFUTED and sig is False and ci and not math.isnan(ci[1]) and ci[1] <= 1 <= ci[2] \
+                    and ci[1] <= rc <= ci[2]:
+                # the noise hides the difference: the interval holds both "no change" and the claimed ratio
+                part.kind = NOT_MEASURABLE
+                part.why = say("too noisy to decide: the 95% CI of the ratio, {lo:ratio}-{hi:ratio}, holds both 1x "
+                               "and the claimed {rc:ratio}; measure on a quieter machine or with more rounds",
+                               lo=ci[1], hi=ci[2], rc=rc)
         elif not exact and mb and not mo:
             part.decider = say("{metric} {mb:num {unit}} -> 0", metric=spec["metric"], mb=mb, unit=spec.get("unit", ""))
         parts.append(part)
@@ -1406,7 +1414,7 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
     return merged
 
 
-ADOPT, ADOPT_IF, AVOID, UNKNOWN = "adopt", "adopt only if", "avoid", "not measured"
+ADOPT, ADOPT_IF, AVOID, UNKNOWN = "adopt", "adopt only if", "avoid", "undecided"
 
 
 @dataclass
@@ -1417,7 +1425,7 @@ class Recommendation:
     family: str
     pattern: str
     claims: list[str]
-    action: str  # adopt | adopt only if | avoid | not measured
+    action: str  # adopt | adopt only if | avoid | undecided
     condition: str  # for adopt only if: when; for avoid: why
     decider: Text
     conditions: Text  # where the number holds: heap, GOMAXPROCS, Go version, host
@@ -1441,8 +1449,9 @@ def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
 
     The ratio is "times better" (median of per-round ratios of interleaved rounds, 95% order-statistic CI). A
     gain whose CI lies above 1 is "adopt only if" the pattern's condition (every pattern here has one) holds; a
-    loss whose CI lies below 1, or no gain (an exact count that does not change, a CI around 1, or no significant
-    difference without a CI), is "avoid". A pattern measured at the article's size (Snapshot) is decided there.
+    loss whose CI lies below 1, or no gain in an exact count, is "avoid"; a CI around 1 (or no significant
+    difference without a CI) is "undecided": noise is not evidence of no gain. A pattern measured at the
+    article's size (Snapshot) is decided there.
     """
     doc = doc or load_claims()
     out = []
@@ -1478,7 +1487,7 @@ def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
             elif ci[2] < 1:
                 rec.action, rec.condition = AVOID, "it is slower here"
             else:
-                rec.action, rec.condition = AVOID, "no gain beyond the noise (the CI includes 1x)"
+                rec.action, rec.condition = UNKNOWN, "the 95% CI includes 1x: too noisy here to tell"
         else:
             sig, how = _significance(ab, ao, sb, so)
             better = (mo < mb) if d.get("better", "lower") == "lower" else (mo > mb)
@@ -1489,6 +1498,6 @@ def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
             elif sig:
                 rec.action, rec.condition = AVOID, "it is slower here"
             else:
-                rec.action, rec.condition = AVOID, "no significant gain"
+                rec.action, rec.condition = UNKNOWN, "no significant difference at this noise"
         out.append(rec)
     return out
