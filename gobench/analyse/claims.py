@@ -344,6 +344,8 @@ def _compare_part(spec: dict, mb, mo, significant: bool | None, how: Text, tol: 
     kind, r, rc = _magnitude(spec, mb, mo, tol)
     part = Part(kind, say("{m}, {r:ratio}", m=measured, r=r), how, say("{c}, {rc:ratio}", c=claimed, rc=rc))
     if kind == MAGNITUDE:
+        if float(co) == 0 and lower and mo > float(spec.get("zero_tolerance", 0)):
+            part.beats = False  # not eliminated
         if float(co) == 0 and lower and not baseline_within(spec, mb, tol):
             part.why = say("the baseline is {x:ratio} the claimed {cb:num {unit}}, outside the factor {f}: the "
                            "article's baseline is not what was measured here", x=mb / float(cb) if cb else None,
@@ -379,11 +381,10 @@ def _combine(c: dict, parts: list[Part], notes: list[Text] | None = None, extra:
 
 def _beats_text(p: Part) -> Text:
     """_beats_text says how a part's magnitude differs: beats the claim, falls short of it, or another baseline."""
-    if p.beats is True:
-        return "beats the claim"
-    if p.beats is False:
-        return "falls short of the claim"
-    return p.why or "differs"
+    if p.beats is None:
+        return p.why or "differs"
+    head = "beats the claim" if p.beats else "falls short of the claim"
+    return say("{head}, and {why}", head=head, why=p.why) if p.why else head
 
 
 def _verdict(c: dict, measured: Text, kind: str, verdict: Text, notes: list[Text] | None = None) -> Verdict:
@@ -943,13 +944,13 @@ def eval_controller(c: dict, run: dict, tol: dict, **_) -> Verdict:
     if not peaks:
         # a controller that only ever moved once, at a constant rate, is a fixed GOGC chosen by the formula
         held = ", ".join(map(str, gogcs)) or "?"
-        finding = say("GOGC {g} has {x:ratio} fewer GC cycles per minute than GOGC={gogc} with p99 {pa:num us} vs "
-                      "{pf:num us} (one run each)", g=gogcs[-1] if gogcs else "?", x=gf / ga if ga else None,
+        finding = say("the controller's GOGC values had {ga:num} GC/min against {gf:num} at fixed GOGC={gogc}, with p99 "
+                      "{pa:num us} vs {pf:num us} (one run each)", ga=ga, gf=gf,
                       gogc=gogc_f if gogc_f is not None else "?", pa=pa / 1e3, pf=pf / 1e3)
         v = _not_measurable(c, say("adaptation was not exercised: the rate was constant, with no peak, and the "
-                                   "controller only set GOGC to {held}; the run shows that {finding}, not that "
-                                   "adapting to traffic helps; a rate profile with peaks (steps or bursts) would "
-                                   "test it", held=held, finding=finding), measured, notes)
+                                   "controller only set GOGC to {held}; the run shows how those settings compare "
+                                   "({finding}), not that adapting to traffic helps; a rate profile with peaks "
+                                   "(steps or bursts) would test it", held=held, finding=finding), measured, notes)
         v.decider = say("GC/min fixed/adaptive {x:ratio} at constant rate (one run each, no CI)",
                         x=gf / ga if ga else None)
         return v
