@@ -143,8 +143,8 @@ def test_report_with_a_load_run_fills_the_claims_table(tmp_path):
     assert report_cmd.report(micro["run_id"], [load["run_id"]], root=tmp_path, out=out, err=err) == 0, err.getvalue()
     assert "C2   holds" in out.getvalue() and "C1   direction holds" in out.getvalue()
     md = (folder / report.REPORT_MD).read_text()
-    assert "| `20260101T000100Z-01234567-bbbb` | micro |" in md  # listed under Runs with its settings
-    assert "No load runs" not in md and "| order-new [20260101T000100Z-01234567-bbbb] |" in md  # joined load runs shown
+    assert "| `20260101T000100Z-01234567-bbbb` | bbbb | micro |" in md  # listed under Runs with its settings
+    assert "No load runs" not in md and "| order-new [bbbb] |" in md  # joined load runs shown, tagged
     assert "--with 20260101T000100Z-01234567-bbbb" in md  # the Reproduce command names the joined run
     err = io.StringIO()
     assert report_cmd.report(micro["run_id"], ["missing"], root=tmp_path, out=io.StringIO(), err=err) == 2

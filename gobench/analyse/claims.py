@@ -1381,6 +1381,12 @@ def evaluate(run: dict, escape_path: Path | str | None = None, claims_doc: dict 
     return out
 
 
+def run_tag(run: dict) -> str:
+    """run_tag is the short name of a run in labels: the last 4 characters of its id (its random part), which the
+    report's Runs table maps back to the whole id."""
+    return str(run.get("run_id") or "?")[-4:]
+
+
 def merge_runs(run: dict, others: list[dict]) -> dict:
     """merge_runs returns run with the micro benchmarks and load entries of other runs added, for a claims
     table over several runs (`invoke bench` and `invoke load` store separate runs). A benchmark already in run
@@ -1404,7 +1410,7 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
                 benches.append(b)
         for e in o.get("load") or []:
             if isinstance(e, dict):
-                load.append({**e, "label": f"{loadview.label(e)} [{o.get('run_id')}]"})
+                load.append({**e, "label": f"{loadview.label(e)} [{run_tag(o)}]"})
         for k, lib in (o.get("libraries") or {}).items():
             merged.setdefault("libraries", {}).setdefault(k, lib)
     merged["benchmarks"] = benches

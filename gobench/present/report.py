@@ -365,8 +365,8 @@ def claims_section(doc: Doc, verdicts: list, cdoc: dict, with_runs: list[dict], 
 
 def runs_rows(run: dict, with_runs: list[dict]) -> list[list[str]]:
     """runs_rows lists the runs a report uses, each with its settings."""
-    return [[f"`{r.get('run_id')}`", r.get("kind", "micro"), run_settings(r), fmt_num(r.get("wall_s")) + " s"]
-            for r in [run, *with_runs]]
+    return [[f"`{r.get('run_id')}`", claims.run_tag(r), r.get("kind", "micro"), run_settings(r),
+             fmt_num(r.get("wall_s")) + " s"] for r in [run, *with_runs]]
 
 
 def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: list[str] | None = None,
@@ -406,7 +406,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     doc.h(2, "Environment")
     doc.table(["", "value"], environment(run))
     doc.p("Runs in this report:")
-    doc.table(["run", "kind", "settings", "wall"], runs_rows(run, with_runs))
+    doc.table(["run", "tag", "kind", "settings", "wall"], runs_rows(run, with_runs))
 
     if probs or warnings:
         doc.h(2, "Problems")
@@ -473,7 +473,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
               "scheduled start. GC numbers are runtime/metrics deltas over the measured interval; STW values are "
               "bucket upper edges of the runtime's pause histogram (up to about 25% above the true pause). GC CPU is "
               "the share of GOMAXPROCS x wall time the GC used (gc_cpu_share_of_procs, at most 1). Each load run's "
-              "settings are in the Runs table above; a row's label ends with the id of the run it comes from.")
+              "settings are in the Runs table above; a row's label ends with the tag of the run it comes from.")
         doc.table(LOAD_HEADER, load_rows(merged),
                   ["bad" if e.get("status", "ok") != "ok" else "" for e in loads])
         captions = {"latency": "Latency spectrum", "stw": "GC stop-the-world pause distribution",
