@@ -60,12 +60,21 @@ def micro_benchmarks() -> list[dict]:
         bench("OrderItem/pool", rounds(18, 0, 0, seed=3, extra={"pool_hit_rate": 1.0})),
         bench("PaymentRoute/interface", rounds(80, 1, 16, seed=4)),
         bench("PaymentRoute/concrete", rounds(45, 0, 0, seed=5)),
-        bench("StructLayout/padded", rounds(2.0, seed=6, extra={"sizeof_bytes": 48.0})),
-        bench("StructLayout/packed", rounds(1.9, seed=7, extra={"sizeof_bytes": 40.0})),
+        bench("PaymentRoute/concrete-article", rounds(70, 1, 8, seed=12)),
+        bench("Goroutine/closure", rounds(600, 2, 88, seed=13)),
+        bench("Goroutine/param", rounds(610, 2, 88, seed=14)),
+        bench("Goroutine/closure-article", rounds(500, 2, 40, seed=15)),
+        bench("Goroutine/param-article", rounds(540, 3, 56, seed=16)),
+        bench("StructLayout/padded", rounds(2.0, seed=6, extra={"sizeof_bytes": 48.0, "size_class_bytes": 48.0})),
+        bench("StructLayout/packed", rounds(1.9, seed=7, extra={"sizeof_bytes": 40.0, "size_class_bytes": 48.0})),
+        bench("StructLayout/article", rounds(1.8, seed=17, extra={"sizeof_bytes": 32.0, "size_class_bytes": 32.0})),
         bench("Snapshot/write", rounds(5e5, n=64, seed=8, extra={"mb_per_s": 2000.0})),
         bench("Snapshot/mmap", rounds(3e5, n=64, seed=9, extra={"mb_per_s": 3500.0})),
         bench("Snapshot/memcpy", rounds(7e4, n=64, seed=10, extra={"mb_per_s": 15000.0})),
+        bench("Snapshot/write-fdatasync", rounds(7e5, n=64, seed=18, extra={"mb_per_s": 1500.0})),
+        bench("Snapshot/mmap-msync", rounds(1.5e6, n=64, seed=19, extra={"mb_per_s": 700.0})),
         bench("TradeContext/heap", rounds(900, 3, 2048, 1e-4, seed=11)),
+        bench("TradeContext/slab", rounds(300, seed=20)),
         bench("TradeContext/arena", [], build="arenas", status="crashed",
               error="worker killed by SIGSEGV while running TradeContext/arena:\nunexpected fault address 0x0"),
     ]
@@ -97,7 +106,8 @@ def _stw_buckets(median_ns: float, count: int, seed: int) -> list[dict]:
 def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, achieved: float, target: float = 2000,
                kept_up: bool = True, sweep: str | None = None, point: dict | None = None, heap: float = 8e6,
                gc_cpu: float = 0.02, seed: int = 1, label: str | None = None, timeline: list | None = None,
-               build: str = "default", gomaxprocs: int = 2, gogc: int = 100, mode: str = "open") -> dict:
+               build: str = "default", gomaxprocs: int = 2, gogc: int = 100, mode: str = "open",
+               repeat: int | None = None, lower_bound: bool = False, profile: dict | None = None) -> dict:
     """load_entry is one entry shaped as gobench/collect/load.py stores the Go generator's reply (gosrc/load Result)."""
     cycles = gc_per_min / 6  # 10 s runs
     stw_count = int(round(cycles * 2))
@@ -106,7 +116,7 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
     from gobench.analyse import loadview
     pct = {p: loadview.percentile_from_buckets(lb, p) for p in (50, 90, 99, 99.9, 99.99)}
     sp = lambda p: loadview.percentile_from_buckets(sb, p) or 0.0  # noqa: E731
-    return {
+    entry = {
         "label": label or kind + (f" {sweep.upper()}={point[sweep]}" if point and sweep in point else ""),
         "kind": kind, "build": build, "env": {}, "sweep": sweep, "point": point or {}, "mode": mode, "status": "ok",
         "error": None,
@@ -130,17 +140,31 @@ def load_entry(kind: str, *, p50_ns: float, gc_per_min: float, stw_ns: float, ac
             "wall_s": 12.0, "warnings": [],
         },
     }
+    if repeat is not None:
+        entry["repeat"] = repeat
+    if lower_bound:
+        entry["result"]["latency"]["lower_bound"] = True
+    if profile:
+        entry["result"]["config"] = {"profile": profile}
+    return entry
+
+
+def repeated(kind: str, n: int = 3, seed: int = 1, **kw) -> list[dict]:
+    """repeated is n repeats of one load point (fresh processes: other seeds, the same label)."""
+    return [load_entry(kind, seed=seed + 37 * i, repeat=i, **kw) for i in range(n)]
 
 
 def load_section() -> list[dict]:
     """load_section has plain runs for C2-C5, a GOGC, a GOMAXPROCS and a controller sweep (as loadrun.plan)."""
     out = [
-        load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=40_000, achieved=2000, seed=1),
-        load_entry("order-pool", p50_ns=18_000, gc_per_min=30, stw_ns=40_000, achieved=2000, seed=2),
+        *repeated("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=40_000, achieved=2000, seed=1),
+        *repeated("order-pool", p50_ns=18_000, gc_per_min=30, stw_ns=40_000, achieved=2000, seed=2),
+        *repeated("tradecontext-heap", p50_ns=60_000, gc_per_min=220, stw_ns=50_000, achieved=2000, seed=3),
+        *repeated("tradecontext-slab", p50_ns=25_000, gc_per_min=12, stw_ns=50_000, achieved=2000, seed=4),
         load_entry("tradecontext-heap", p50_ns=60_000, gc_per_min=220, stw_ns=50_000, achieved=9000, target=40000,
-                   kept_up=False, seed=3),
+                   kept_up=False, seed=5, label="tradecontext-heap at 40k"),
         load_entry("tradecontext-slab", p50_ns=30_000, gc_per_min=12, stw_ns=50_000, achieved=15000, target=40000,
-                   kept_up=False, seed=4),
+                   kept_up=False, seed=6, label="tradecontext-slab at 40k"),
     ]
     for i, g in enumerate(("50", "100", "200", "400")):
         out.append(load_entry("order-new", p50_ns=20_000 + 2000 * i, gc_per_min=360 / (int(g) / 50), stw_ns=40_000,
@@ -149,9 +173,8 @@ def load_section() -> list[dict]:
     out.append(load_entry("order-new", p50_ns=19_000, gc_per_min=0, stw_ns=0, achieved=2000, sweep="gogc",
                           point={"gogc": "off", "gomemlimit": 1 << 30}, heap=9e8, gc_cpu=0.0, seed=15, gogc=-1))
     for p, stw in ((1, 90_000), (2, 40_000), (4, 60_000)):
-        out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=stw, achieved=2000,
-                              sweep="gomaxprocs", point={"gomaxprocs": p, "oversubscribed": p > 2, "cores": 2},
-                              seed=20 + p, gomaxprocs=p))
+        out += repeated("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=stw, achieved=2000, sweep="gomaxprocs",
+                        point={"gomaxprocs": p, "oversubscribed": p > 2, "cores": 2}, seed=20 + p, gomaxprocs=p)
     out.append(load_entry("order-new", p50_ns=20_000, gc_per_min=180, stw_ns=40_000, achieved=2000,
                           sweep="controller", point={"controller": "fixed GOGC=100"}, seed=31,
                           label="order-new GOGC=100 fixed"))

@@ -24,7 +24,7 @@ def _check_pair(paths: list[Path]) -> None:
 
 def test_render_all_draws_every_chart_the_data_allows(tmp_path):
     out = charts.render_all(syn.make_run(), tmp_path)
-    want = {"family-OrderItem", "family-PaymentRoute", "family-StructLayout", "family-Snapshot",
+    want = {"family-OrderItem", "family-Goroutine", "family-PaymentRoute", "family-StructLayout", "family-Snapshot",
             "family-TradeContext", "snapshot-bandwidth", "latency-plain", "latency-gogc", "latency-gomaxprocs",
             "latency-controller", "stw-plain", "stw-gogc", "stw-gomaxprocs", "stw-controller", "gogc-tradeoff",
             "gomaxprocs-sweep", "controller-gogc"}

@@ -121,7 +121,7 @@ def test_cli_report_latest(tmp_path):
                                                                          if b["family"] == "Snapshot"]))
     out = io.StringIO()
     assert report_cmd.report(None, root=tmp_path, out=out, err=io.StringIO()) == 0
-    assert "C6   direction holds, magnitude differs" in out.getvalue()
+    assert "C6   cannot be true as stated" in out.getvalue()
     assert (folder / report.REPORT_HTML).exists() and (folder / report.REPORT_MD).exists()
     assert not [p for p in os.listdir(folder) if p.endswith(".tmp")]
 
@@ -136,15 +136,47 @@ def test_report_with_a_load_run_fills_the_claims_table(tmp_path):
     micro = syn.make_run(run_id="20260101T000000Z-01234567-aaaa", with_load=False,
                          benchmarks=[b for b in syn.micro_benchmarks() if b["family"] == "OrderItem"])
     load = syn.make_run(run_id="20260101T000100Z-01234567-bbbb", benchmarks=[])
-    load["load"] = load["load"][:2]  # order-new, order-pool: claim C2
+    load["load"] = [e for e in load["load"] if e["kind"] in ("order-new", "order-pool") and not e["sweep"]]  # C2
     folder = stored(tmp_path, micro)
     stored(tmp_path, load)
     out, err = io.StringIO(), io.StringIO()
     assert report_cmd.report(micro["run_id"], [load["run_id"]], root=tmp_path, out=out, err=err) == 0, err.getvalue()
     assert "C2   holds" in out.getvalue() and "C1   direction holds" in out.getvalue()
     md = (folder / report.REPORT_MD).read_text()
-    assert "This table also uses the results of `20260101T000100Z-01234567-bbbb` (micro)" in md
-    assert "No load runs in this run" in md  # the rest of the report is the micro run's
+    assert "| `20260101T000100Z-01234567-bbbb` | bbbb | micro |" in md  # listed under Runs with its settings
+    assert "No load runs" not in md and "| order-new [bbbb] |" in md  # joined load runs shown, tagged
+    assert "--with 20260101T000100Z-01234567-bbbb" in md  # the Reproduce command names the joined run
     err = io.StringIO()
     assert report_cmd.report(micro["run_id"], ["missing"], root=tmp_path, out=io.StringIO(), err=err) == 2
     assert "no run folder 'missing'" in err.getvalue()
+
+
+def test_report_leads_with_conclusions(synthetic_report):
+    md = (synthetic_report / report.REPORT_MD).read_text()
+    order = [md.index(h) for h in ("## Executive summary", "## Claims of the seed article", "## Environment",
+                                   "## Micro benchmarks", "## Load", "## Reproduce")]
+    assert order == sorted(order)
+    summary = md[order[0]:order[1]]
+    assert "| OrderItem: sync.Pool of order items | adopt only if " in summary
+    assert "| StructLayout: struct fields reordered to remove padding | avoid (no gain) |" in summary
+    assert "go1.27.3 (GOEXPERIMENT=none), Synthetic CPU x 2 cores" in summary
+    table = md[order[1]:md.index("### C1 ")]
+    assert max(len(line) for line in table.splitlines() if line.startswith("| C")) < 400  # short cells
+    assert "### C3 (cannot be true as stated)" in md and "46 us less work per request" in md
+    assert md.count("**When it does not pay.**") >= 5 and "no 40-byte size class" in md
+
+
+def test_report_shows_every_chart_and_labels_runs(synthetic_report):
+    md = (synthetic_report / report.REPORT_MD).read_text()
+    for png in sorted((synthetic_report / report.CHART_DIR).rglob("*.png")):
+        assert png.relative_to(synthetic_report).as_posix() in md, png.name
+    assert "charts/gomaxprocs-sweep.png" in md and "charts/controller-gogc.png" in md
+    assert "? rounds" not in md and "about ? ms" not in md
+
+
+def test_load_runs_are_labelled_with_their_settings():
+    load = syn.make_run(benchmarks=[])
+    load["kind"] = "load"
+    load["settings"] = {"rate": 12000, "duration_s": 3, "warmup_s": 1, "sweep": "gogc", "mode": "open",
+                        "kinds": ["order-new"]}
+    assert report.run_settings(load) == "open loop at 12000 req/s, 3.00 s after 1.00 s warm-up, sweep gogc; order-new"

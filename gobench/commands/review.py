@@ -34,14 +34,37 @@ QUICK = {"live_heap_mib": 64,
                         "profile_period_s": 3.0}}
 
 
+# SNAPSHOT_ARTICLE_RECORDS is the article's 1 GB snapshot (claim C6) in 48-byte records: 1e9 / 48, rounded up.
+SNAPSHOT_ARTICLE_RECORDS = 20_833_334
+SNAPSHOT_ARTICLE_VARIANTS = ("write", "mmap", "memcpy", "write-fdatasync", "mmap-msync")
+SNAPSHOT_ARTICLE_ROUNDS = 4  # the fewest a side for a Mann-Whitney p below 0.05
+
+
+def snapshot_at_article_size(out: IO[str], err: IO[str]) -> tuple[int, str | None]:
+    """snapshot_at_article_size measures the Snapshot family at the article's 1 GB (claim C6) in a run of its own;
+    returns (exit code, the stored run's folder or None).
+
+    The default snapshot (3 MiB) stays in the CPU caches; at 1 GB every copy goes to memory and the mapping
+    faults in 4 KiB pages, which is what the article's numbers are about. One op is one whole snapshot, so a
+    round is one op and the rounds are few.
+    """
+    out.write(f"\n== Snapshot at the article's size ({SNAPSHOT_ARTICLE_RECORDS:,} records of 48 B, 1 GB) ==\n")
+    params = [f"Snapshot/{v}:records={SNAPSHOT_ARTICLE_RECORDS}" for v in SNAPSHOT_ARTICLE_VARIANTS]
+    code = bench(filter_=f"^Snapshot/({'|'.join(SNAPSHOT_ARTICLE_VARIANTS)})$", rounds=SNAPSHOT_ARTICLE_ROUNDS,
+                 round_ms=1.0, params=params, out=out, err=err)
+    if code == 2:
+        return code, None
+    return code, str(store.resolve(None))
+
+
 def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, agreement: bool = True) -> int:
     """review runs everything a design review needs and writes one report with a verdict per claim.
 
-    The micro benchmarks, the default load run and the GOGC, GOMAXPROCS,
-    GC-implementation and controller sweeps are stored as separate runs; the
-    report of the micro run joins the others in its claims table. The micro
-    run carries this machine's agreement with `go test` unless ``agreement``
-    is False (--no-agreement).
+    The micro benchmarks, the default load run, a run calibrated to C2's GC rate, the GOGC, GOMAXPROCS,
+    GC-implementation and controller sweeps, a closed-loop run of the TradeContext kinds (throughput,
+    claim C3), the Snapshot family at the article's 1 GB (claim C6) and a profile pass are stored as
+    separate runs; the report of the micro run joins the others. The micro run carries this machine's
+    agreement with `go test` unless ``agreement`` is False (--no-agreement).
 
     Every load point runs LOAD_REPEATS times in fresh processes, in the
     service model (ServiceModel's defaults; --quick: a smaller book and
@@ -56,20 +79,22 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     settings = QUICK if quick else FULL
     joined, worst = [], code
     work_steps = 0  # timed by the first load point, then the same for every stage (ServiceModel.work_steps)
-    for sweep in (None, CALIBRATED, "gogc", "gomaxprocs", "gc", "controller"):
+    closed = ["tradecontext-heap", "tradecontext-slab"]  # claim C3 is a throughput claim: a closed loop
+    for sweep, mode in ((None, "open"), (CALIBRATED, "open"), ("gogc", "open"), ("gomaxprocs", "open"),
+                        ("gc", "open"), ("controller", "open"), (None, "closed")):
         title = {None: "load at the default rate", CALIBRATED: f"load calibrated to {CALIBRATED}"}.get(
-            sweep, f"load sweep {sweep}")
+            sweep, f"load sweep {sweep}") if mode == "open" else "closed-loop load of " + ", ".join(closed)
         out.write(f"\n== {title} ==\n")
         try:
             s = settings["controller" if sweep == "controller" else "points"]
             service = loadrun.ServiceModel(live_heap_mib=settings["live_heap_mib"], profile=s["profile"],
                                            profile_period_s=s.get("profile_period_s", 0), work_steps=work_steps)
-            kinds, rate, calibration = None, 12_000, None
+            kinds, rate, calibration = (closed if mode == "closed" else None), 12_000, None
             if sweep == CALIBRATED:
                 kinds, rate, service, calibration = loadcmd.calibrated(CALIBRATED, service, s["duration_s"],
                                                                        s["warmup_s"], out)
             run_ = loadrun.run(kinds, rate, s["duration_s"], s["warmup_s"], sweep if sweep != CALIBRATED else None,
-                               "open", s["interval_s"], out,
+                               mode, s["interval_s"], out,
                                on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True),
                                repeats=LOAD_REPEATS, service=service, calibration=calibration)
         except (ValueError, ToolchainError, BuildError) as e:
@@ -89,6 +114,10 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         joined.append(str(folder))
         if any(e["status"] != "ok" for e in run_["load"]):
             worst = max(worst, 1)
+    code, snap = snapshot_at_article_size(out, err)
+    worst = max(worst, code)
+    if snap:
+        joined.append(snap)
     worst = max(worst, review_pass(quick, joined, out, err))  # profiles, shown in the report's families
     out.write("\n")
     after_run(micro, out, err, with_runs=joined)

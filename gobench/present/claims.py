@@ -13,7 +13,9 @@ import string
 from gobench.analyse.claims import Phrase, Verdict
 from gobench.present.fmt import num, ratio_text
 
-HEADER = ["claim", "technique", "claimed", "measured", "verdict"]
+HEADER = ["claim", "claimed", "verdict", "deciding number (CI)"]
+# SHORT_TITLE is a verdict kind in a claim section's heading
+SHORT_TITLE = {"cannot_be_true": "cannot be true as stated", "not_measurable": "not measurable here"}
 
 
 class _Filler(string.Formatter):
@@ -47,9 +49,15 @@ def text(t: Phrase | str) -> str:
 
 
 def table_rows(verdicts: list[Verdict]) -> list[list[str]]:
-    """table_rows are the claims table's rows: id, technique, claimed, measured, verdict."""
-    return [[v.id, (f"(as {v.same_as}) " if v.same_as else "") + v.technique, v.claimed, text(v.measured),
-             text(v.verdict)] for v in verdicts]
+    """table_rows are the claims table's short rows: id, claimed, the verdict's kind, the deciding number with its
+    CI. The full verdict, the measurements and the notes go to a section per claim (details)."""
+    return [[v.id, v.claimed, v.short, text(v.decider) or "-"] for v in verdicts]
+
+
+def details(v: Verdict) -> list[tuple[str, str]]:
+    """details are a claim's (label, text) lines for its own section: technique, claimed, measured, verdict."""
+    return [("technique", (f"(as {v.same_as}) " if v.same_as else "") + v.technique), ("claimed", v.claimed),
+            ("measured", text(v.measured)), ("verdict", text(v.verdict))]
 
 
 def notes(verdicts: list[Verdict]) -> list[str]:

@@ -33,6 +33,7 @@ from gobench.present import profile as proftables
 from gobench.present import text as present
 from gobench.present import versions as versions_view
 from gobench.present.fmt import ci_text, fmt_num
+from gobench.metrics import current_name
 from gobench.records import FFI_NAME
 from gobench.store import atomic
 from gobench.store import runs as store
@@ -210,9 +211,7 @@ def environment(run: dict) -> list[list[str]]:
     env = m.get("env") or {}
     rows.append(["environment", ", ".join(f"{k}={v}" for k, v in env.items()) or "no GOGC/GOMAXPROCS/GODEBUG/"
                                                                                 "GOMEMLIMIT set"])
-    st = run.get("settings") or {}
-    rows.append(["settings", f"{st.get('rounds', '?')} rounds of about {st.get('round_ms', '?')} ms per scenario"
-                 + (f", filter {run['filter']!r}" if run.get("filter") else "")])
+    rows.append(["settings", run_settings(run)])
     agreement = crosscheck_text.agreement_text(run.get("agreement"))
     if agreement:
         rows.append(["agreement with go test", agreement])
@@ -250,6 +249,7 @@ def ffi_text(run: dict) -> str:
 def family_other_metrics(bs: list[dict]) -> tuple[list[str], list[list[str]]]:
     """family_other_metrics is a table of the metrics not in the main columns (extras, GC CPU, STW, CPU)."""
     names: list[str] = []
+    bs = [{**b, "summary": {current_name(k): v for k, v in (b.get("summary") or {}).items()}} for b in bs]
     for b in bs:
         for k, v in (b.get("summary") or {}).items():
             if k not in _MAIN and k not in names and isinstance(v, dict) and v.get("median"):
@@ -285,13 +285,13 @@ def load_rows(run: dict) -> list[list[str]]:
         stw = f"{us(g['stw_p99_ns'])} / {us(g['stw_max_ns'])}" if g["stw_count"] else "no pause"
         rows.append([label, e.get("build", "default"), sweep, rate,
                      us(lat[50.0]), us(lat[99.0]), us(lat[99.9]), us(lat["max"]), fmt_num(g["cycles_per_min"]), stw,
-                     "-" if g["gc_cpu_fraction"] is None else f"{g['gc_cpu_fraction'] * 100:.2f}%",
+                     "-" if g["gc_cpu_fraction"] is None else f"{g['gc_cpu_fraction'] * 100:.2f}%",  # share of procs
                      "-" if g["peak_heap_bytes"] is None else fmt_num(g["peak_heap_bytes"] / 1e6)])
     return rows
 
 
 LOAD_HEADER = ["load run", "build", "sweep", "req/s target / achieved", "p50 µs", "p99 µs", "p99.9 µs",
-               "max µs", "GC/min", "STW p99 / max µs", "GC CPU", "peak heap MB"]
+               "max µs", "GC/min", "STW p99 / max µs", "GC CPU share of procs", "peak heap MB"]
 
 
 def implied_snapshot_mb_s(doc: dict) -> dict[str, float]:
@@ -307,32 +307,114 @@ def implied_snapshot_mb_s(doc: dict) -> dict[str, float]:
             d["claimed_bytes"] / (d["claimed_baseline_ms"] / 1e3) / mb}
 
 
+def run_settings(r: dict) -> str:
+    """run_settings labels a run with the settings it ran with: rounds for micro runs, rate, duration, mode and
+    sweep for load runs."""
+    st = r.get("settings") or {}
+    if r.get("kind") == "load" or "rate" in st:
+        kinds = ", ".join(st.get("kinds") or []) or "default kinds"
+        return (f"{st.get('mode', 'open')} loop"
+                + (f" at {fmt_num(st.get('rate'))} req/s" if st.get("mode", "open") == "open" else "")
+                + f", {fmt_num(st.get('duration_s'))} s after {fmt_num(st.get('warmup_s'))} s warm-up"
+                + (f", sweep {st['sweep']}" if st.get("sweep") else "") + f"; {kinds}")
+    recs = sorted({str((b.get("params") or {}).get("records")) for b in r.get("benchmarks") or []
+                   if (b.get("params") or {}).get("records")})
+    return (f"{st.get('rounds', '?')} rounds of about {fmt_num(st.get('round_ms'))} ms per scenario"
+            + (f", filter {r['filter']!r}" if r.get("filter") else "")
+            + (f", Snapshot records={', '.join(recs)}" if recs else ""))
+
+
+def _tally(verdicts: list) -> str:
+    counts = {k: sum(v.kind == k for v in verdicts) for k in claims.KINDS}
+    return ", ".join(f"{claims.SHORT[k]} {counts[k]}" for k in claims.KINDS)
+
+
+def summary_section(doc: Doc, recs: list) -> None:
+    """summary_section is the executive summary: one line per pattern, what to do and the number that decides it."""
+    doc.h(2, "Executive summary")
+    doc.p("One line per pattern: adopt / adopt only if / avoid, decided by the micro benchmark comparison named "
+          "(median of per-round ratios of interleaved rounds, times better, with its distribution-free 95% CI), and "
+          "the conditions that number holds under. The claims of the article follow, then the evidence.")
+    rows = []
+    for r in recs:
+        what = r.action + (f" {r.condition}" if r.action == claims.ADOPT_IF else
+                           f" ({r.condition})" if r.condition else "")
+        rows.append([f"{r.family}: {r.pattern}", what, claimstable.text(r.decider) or "-",
+                     claimstable.text(r.conditions) or "-", ", ".join(r.claims)])
+    doc.table(["pattern", "recommendation", "deciding number (95% CI)", "holds under", "claims"], rows)
+
+
+def claims_section(doc: Doc, verdicts: list, cdoc: dict, with_runs: list[dict], run: dict,
+                   escape_path: Path | None) -> None:
+    """claims_section is the short claims table, then a section per claim with its evidence."""
+    doc.h(2, "Claims of the seed article")
+    doc.p(f"Verdicts: {_tally(verdicts)}. Computed by gobench/analyse/claims.py from the runs of this report and "
+          "gobench/analyse/claims.json; the full verdict, what was measured and the notes are in the section of "
+          "each claim below.")
+    doc.table(claimstable.HEADER, claimstable.table_rows(verdicts), [v.kind for v in verdicts])
+    tol = cdoc.get("tolerance", {})
+    doc.p(f"{tol.get('magnitude_doc', '')} {tol.get('significance_doc', '')} {tol.get('load_noise_doc', '')}")
+    if escape_path and Path(escape_path).exists():
+        ep = Path(escape_path)
+        when = dt.datetime.fromtimestamp(ep.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+        doc.p(f"Escape-analysis claims (C12, C13) read {ep.name}, written {when} (not part of these runs).")
+    other_cpu = {(o.get("machine") or {}).get("cpu_model") for o in with_runs} - {
+        (run.get("machine") or {}).get("cpu_model")}
+    if other_cpu:
+        doc.p(f"**Warning**: some joined runs were made on another CPU ({', '.join(map(str, other_cpu))}).")
+    for v in verdicts:
+        doc.h(3, f"{v.id} ({claimstable.SHORT_TITLE.get(v.kind, v.short)}): {v.technique if not v.same_as else 'as ' + v.same_as}")
+        doc.ul([f"**{k}**: {t}" for k, t in claimstable.details(v)]
+               + ([f"**deciding number**: {claimstable.text(v.decider)}"] if claimstable.text(v.decider) else []))
+        if v.notes:
+            doc.ul([claimstable.text(n) for n in v.notes])
+
+
+def runs_rows(run: dict, with_runs: list[dict]) -> list[list[str]]:
+    """runs_rows lists the runs a report uses, each with its settings."""
+    return [[f"`{r.get('run_id')}`", claims.run_tag(r), r.get("kind", "micro"), run_settings(r),
+             fmt_num(r.get("wall_s")) + " s"] for r in [run, *with_runs]]
+
+
 def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: list[str] | None = None,
           with_runs: list[dict] | None = None) -> Doc:
     """build assembles the report document of a run (drawing its charts into run_dir/charts).
 
-    with_runs are other stored runs whose benchmarks and load results join this run's for the claims
-    table only (the rest of the report is this run's).
+    with_runs are other stored runs (the load runs and sweeps of `invoke review`, the Snapshot family at the
+    article's size) whose results join this run's: in the executive summary, the claims and the load section.
     """
+    with_runs = with_runs or []
     cdoc = claims.load_claims()
     view = reference_version_view(run)  # claims and charts: one Go version (the reference) of a run across them
-    verdicts = claims.evaluate(claims.merge_runs(view, with_runs or []), escape_path, cdoc)
-    figs = charts.render_all(view, run_dir / CHART_DIR, implied_snapshot_mb_s(cdoc))
+    merged = claims.merge_runs(view, with_runs)
+    verdicts = claims.evaluate(merged, escape_path, cdoc)
+    recs = claims.recommendations(merged, cdoc)
+    outdir = run_dir / CHART_DIR
+    figs = charts.render_all({**view, "load": []}, outdir, implied_snapshot_mb_s(cdoc))
+    c6 = next((c for c in cdoc["claims"] if c["decide"].get("type") == "snapshot_bandwidth"), None)
+    big = claims.at_article_size(merged, c6["decide"]) if c6 else None
+    big_fig = (charts.snapshot_chart({**big, "benchmarks": [b for b in big["benchmarks"]
+                                                            if b["name"].startswith("Snapshot/")]},
+                                     outdir / "article-size", implied_snapshot_mb_s(cdoc)) if big else [])
+    loads = loadview.entries(merged)
+    load_figs = charts.render_all({**merged, "benchmarks": []}, outdir, None) if loads else {}
     doc = Doc()
     doc.h(1, f"gobench report: {run.get('run_id')}")
-    counts = {k: sum(v.kind == k for v in verdicts) for k in (claims.HOLDS, claims.MAGNITUDE, claims.REFUTED,
-                                                               claims.NOT_MEASURABLE)}
-    probs = problems(run)
+    probs = problems(run) + [p for o in with_runs for p in problems(o)]
     ok = sum(b.get("status", "ok") == "ok" for b in run.get("benchmarks") or [])
     doc.p(f"{ok} of {len(run.get('benchmarks') or [])} micro scenarios ran"
-          + (f", {len(loadview.entries(run, ok_only=True))} of {len(loadview.entries(run))} load runs"
-             if loadview.entries(run) else ", no load runs")
-          + f". Claims (table at the end): holds {counts['holds']}, direction holds with another magnitude "
-            f"{counts['magnitude']}, refuted {counts['refuted']}, not measurable here {counts['not_measurable']}."
-          + (f" **{len(probs)} problem(s)**, listed below." if probs else ""))
+          + (f", {len(loadview.entries(merged, ok_only=True))} of {len(loads)} load runs" if loads else
+             ", no load runs")
+          + (f" (from {len(with_runs)} joined run{'s' * (len(with_runs) != 1)})" if with_runs else "")
+          + f". Claims: {_tally(verdicts)}." + (f" **{len(probs)} problem(s)**, listed below." if probs else ""))
+
+    summary_section(doc, recs)
+    claims_section(doc, verdicts, cdoc, with_runs, run, escape_path)
 
     doc.h(2, "Environment")
     doc.table(["", "value"], environment(run))
+    doc.p("Runs in this report:")
+    doc.table(["run", "tag", "kind", "settings", "wall"], runs_rows(run, with_runs))
 
     if probs or warnings:
         doc.h(2, "Problems")
@@ -353,7 +435,12 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     doc.h(2, "Micro benchmarks")
     doc.p("Each scenario ran in rounds interleaved with the other variants of its family; a value is the median "
           "over rounds, ± the half-width of its 95% confidence interval (distribution-free, order statistics). "
-          "allocs/op and B/op are counted by the Go runtime and are exact.")
+          "allocs/op and B/op are counted by the Go runtime and are exact. gc_cpu_per_wall_s is GC CPU time (all "
+          "Ps: background and idle mark workers, assists, pauses x GOMAXPROCS) per wall second of the round: it can "
+          "exceed 1. A GC cycle still running when a round's counters are read is finished by the next round's "
+          "runtime.GC(), outside every timed region, and belongs to no round: GC counts and GC CPU per round are "
+          "lower bounds by at most one cycle.")
+    when = {p["family"]: p for p in cdoc.get("patterns") or []}
     for fam in charts.families(run):
         bs = [b for b in run["benchmarks"] if (b.get("family") or b["name"].split("/")[0]) == fam
               and b["name"] != FFI_NAME]
@@ -369,59 +456,56 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
             doc.chart(f"{fam}: ns/op, allocs/op, B/op and GC cycles per 1k ops per variant (95% CI)",
                       figs[f"family-{fam}"])
         if fam == "Snapshot" and "snapshot-bandwidth" in figs:
-            doc.chart("Snapshot bandwidth against memcpy and the bandwidth the claimed times imply",
+            doc.chart("Snapshot bandwidth (default size) against memcpy and the bandwidth the claimed times imply",
                       figs["snapshot-bandwidth"])
+        if fam == "Snapshot" and big:
+            bs_big = [b for b in big["benchmarks"] if b["name"].startswith("Snapshot/")]
+            doc.p("At the article's size (1 GB, a separate run; see Runs):")
+            doc.table([c for c, _ in present.COLUMNS], present.table_rows({"benchmarks": bs_big}))
+            hdr, other = family_other_metrics(bs_big)
+            if other:
+                doc.table(hdr, other)
+            doc.chart("Snapshot bandwidth at 1 GB against memcpy and the bandwidth the claimed times imply", big_fig)
+        if fam in when and when[fam].get("when_not_to_use"):
+            doc.p(f"**When it does not pay.** {when[fam]['when_not_to_use']}")
         profile_section(doc, fam, [run] + list(with_runs or []), run_dir / CHART_DIR)
     if "snapshot-bandwidth" in figs and "Snapshot" not in charts.families(run):
         doc.chart("Bandwidth against memcpy", figs["snapshot-bandwidth"])
     go_versions_section(doc, run)
 
     doc.h(2, "Load")
-    if not loadview.entries(run):
-        doc.p("No load runs in this run. `invoke load` measures request latency, GC cycles per minute and "
-              "stop-the-world pauses under a request rate; claims C2-C5 and C7-C9 need it.")
+    if not loads:
+        doc.p("No load runs in this report. `invoke load` measures request latency, GC cycles per minute and "
+              "stop-the-world pauses under a request rate; claims C2-C5 and C7-C9 need it (`invoke review` runs them "
+              "all and joins them here).")
     else:
         doc.p("Open-loop request traffic at a target rate (or closed loop), latency measured from each request's "
               "scheduled start. GC numbers are runtime/metrics deltas over the measured interval; STW values are "
-              "bucket upper edges of the runtime's pause histogram (up to about 25% above the true pause).")
-        doc.table(LOAD_HEADER, load_rows(run),
-                  ["bad" if e.get("status", "ok") != "ok" else "" for e in loadview.entries(run)])
+              "bucket upper edges of the runtime's pause histogram (up to about 25% above the true pause). GC CPU is "
+              "the share of GOMAXPROCS x wall time the GC used (gc_cpu_share_of_procs, at most 1). Each load run's "
+              "settings are in the Runs table above; a row's label ends with the tag of the run it comes from.")
+        doc.table(LOAD_HEADER, load_rows(merged),
+                  ["bad" if e.get("status", "ok") != "ok" else "" for e in loads])
         captions = {"latency": "Latency spectrum", "stw": "GC stop-the-world pause distribution",
                     "gogc-tradeoff": "GOGC sweep: heap, p99 and GC CPU", "gomaxprocs-sweep": "GOMAXPROCS sweep",
                     "controller-gogc": "GOGC chosen by the adaptive controller"}
-        for name, paths in figs.items():
+        for name, paths in load_figs.items():
             if name.startswith(("family-", "snapshot-")):
                 continue
             base = next((v for k, v in captions.items() if name.startswith(k)), name)
             group = name.split("-", 1)[1] if name.startswith(("latency-", "stw-")) else ""
             doc.chart(base + ("" if group in ("", "plain") else f" ({group} sweep)"), paths)
 
-    doc.h(2, "Claims of the seed article")
-    tol = cdoc.get("tolerance", {})
-    doc.p(f"Verdicts are computed by gobench/analyse/claims.py from the numbers above and "
-          f"gobench/analyse/claims.json. "
-          f"{tol.get('magnitude_doc', '')} {tol.get('significance_doc', '')} {tol.get('load_noise_doc', '')}")
-    if with_runs:
-        doc.p("This table also uses the results of " + ", ".join(f"`{o.get('run_id')}` ({o.get('kind', '?')})"
-                                                             for o in with_runs) + ".")
-        other_cpu = {(o.get("machine") or {}).get("cpu_model") for o in with_runs} - {
-            (run.get("machine") or {}).get("cpu_model")}
-        if other_cpu:
-            doc.p(f"**Warning**: those runs were made on another CPU ({', '.join(map(str, other_cpu))}).")
-    if escape_path:
-        ep = Path(escape_path)
-        if ep.exists():
-            when = dt.datetime.fromtimestamp(ep.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
-            doc.p(f"Escape-analysis claims (C12, C13) read {ep.name}, written {when} (not part of this run).")
-    doc.table(claimstable.HEADER, claimstable.table_rows(verdicts), [v.kind for v in verdicts])
-    notes = claimstable.notes(verdicts)
-    if notes:
-        doc.p("Notes:")
-        doc.ul(notes)
     doc.h(2, "Reproduce")
-    doc.p(f"Data: `run.json` (schema {store.SCHEMA}) and `bench.txt` (Go benchmark format, for benchstat) in this "
-          f"folder. Rebuild this report from them: `invoke report --run {run.get('run_id')}`. Measure again: "
-          f"`invoke bench{' --filter ' + repr(run['filter']) if run.get('filter') else ''}`.")
+    ids = [o.get("run_id") for o in with_runs]
+    doc.p("Every number above comes from the run records listed under Runs: `results/runs/<run id>/run.json` "
+          f"(schema {store.SCHEMA}) and `bench.txt` (Go benchmark format, for benchstat) in each run's folder. "
+          "This report's folder holds REPORT.md, REPORT.html (self-contained) and charts/.")
+    doc.pre(f"invoke report --run {run.get('run_id')}" + "".join(f" --with {i}" for i in ids)
+            + "    # rebuild this report from the stored runs\n"
+            + ("invoke review --quick" if (run.get("settings") or {}).get("rounds", 10) < 10 else "invoke review")
+            + "    # measure everything again and write a new report"
+            + (f"\ninvoke bench --filter {run['filter']!r}" if run.get("filter") else ""))
     return doc
 
 

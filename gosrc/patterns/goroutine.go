@@ -1,6 +1,10 @@
 package patterns
 
 import (
+	"fmt"
+	"io"
+	"sync"
+
 	"gobench/registry"
 	"gobench/safe"
 )
@@ -57,11 +61,8 @@ func handleQuote(r QuoteRequest) error {
 // version, allocates one object more than `go func(){...}()`: the compiler
 // wraps a go statement with arguments in a second closure that holds them.
 //
-// When passing the value does not pay: whenever the variable would be
-// captured by value anyway (small and read-only), which is the common case;
-// and when the goroutine must hand a result back, because then something
-// shared (a captured variable, a pointer argument, a channel) escapes either
-// way. Starting a goroutine costs far more than one small allocation.
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 
 // GoroutineClosure serves n requests, each in a goroutine whose closure
 // captures the request variable and only reads it.
@@ -119,6 +120,41 @@ func GoroutineClosureWrite(n int) error {
 	return nil
 }
 
+// goroutineArticleName is the string the article's goroutines print, one per
+// request, cycled like the payment methods.
+func goroutineArticleName(i int) string { return paymentMethods[i%len(paymentMethods)].Name }
+
+// GoroutineClosureArticle is the article's "bad" version as written (section
+// 4.4): `go func() { fmt.Println(name) }()`, a raw go statement whose closure
+// captures a string. It prints to io.Discard instead of stdout and waits on a
+// WaitGroup so that one request is one goroutine; fmt's boxing of name is
+// kept. A raw go statement is not panic-safe (safe.Group is): fmt.Fprintln to
+// io.Discard does not panic.
+func GoroutineClosureArticle(n int) error {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		name := goroutineArticleName(i)
+		wg.Add(1)
+		go func() { defer wg.Done(); fmt.Fprintln(io.Discard, name) }()
+		wg.Wait()
+	}
+	return nil
+}
+
+// GoroutineParamArticle is the article's "good" version as written:
+// `go func(n string) { fmt.Println(n) }(name)`, the string passed as an
+// argument, with the same changes as GoroutineClosureArticle.
+func GoroutineParamArticle(n int) error {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		name := goroutineArticleName(i)
+		wg.Add(1)
+		go func(s string) { defer wg.Done(); fmt.Fprintln(io.Discard, s) }(name)
+		wg.Wait()
+	}
+	return nil
+}
+
 const goroutineDoc = " One request: build a 56 B request, start a goroutine (via safe.Group) that handles it, wait (claim C12)."
 
 func init() {
@@ -137,5 +173,17 @@ func init() {
 		Doc: "The closure writes its result into the captured request: captured by reference, moved to the heap." +
 			goroutineDoc,
 		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineClosureWrite), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "Goroutine", Variant: "closure-article",
+		Doc: "As in the article: `go func() { fmt.Println(name) }()` capturing a string (printed to io.Discard), " +
+			"a raw go statement and a WaitGroup (claim C12).",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineClosureArticle), nil },
+	})
+	registry.Register(registry.Scenario{
+		Family: "Goroutine", Variant: "param-article",
+		Doc: "As in the article: `go func(n string) { fmt.Println(n) }(name)`, the string passed as an argument " +
+			"(printed to io.Discard), a raw go statement and a WaitGroup (claim C12).",
+		Open: func(registry.Params) (registry.Instance, error) { return registry.Func(GoroutineParamArticle), nil },
 	})
 }

@@ -71,12 +71,8 @@ func OrderItemNew(n int) {
 
 // An OrderItemPool recycles order items through a sync.Pool of pointers.
 //
-// When not to use it: when items are rare (a few thousand per second the
-// allocator serves them in tens of nanoseconds and the GC barely notices),
-// when an item's lifetime is unclear (a pooled item still referenced after
-// Put is a data race that corrupts orders), or when the GC runs often for
-// other reasons: the pool is emptied over two GC cycles and every Get after
-// that pays New anyway. Under -race, Put drops a quarter of the items.
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 type OrderItemPool struct {
 	pool     sync.Pool
 	newCalls atomic.Int64

@@ -23,7 +23,9 @@ func TestPaymentRouteKeysMatch(t *testing.T) {
 }
 
 // The interface version allocates three objects per payment: the boxed
-// method, the boxed float64 and the Sprintf result; the concrete one none.
+// method, the boxed float64 and the Sprintf result; the concrete one none;
+// the article's concrete version, still calling Sprintf, as many as the
+// interface one.
 func TestPaymentRouteAllocs(t *testing.T) {
 	skipUnderRace(t)
 	const n = 60
@@ -34,6 +36,8 @@ func TestPaymentRouteAllocs(t *testing.T) {
 	}{
 		{"interface", PaymentRouteInterface, 3 * n},
 		{"concrete", PaymentRouteConcrete, 0},
+		// the article's concrete version: boxed name, boxed amount, result string
+		{"concrete-article", PaymentRouteConcreteArticle, 3 * n},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -34,14 +34,8 @@ import (
 // page-cache folios at once), and one per 4 KiB page again after every
 // msync(MS_SYNC) or background writeback, which write-protects clean pages.
 //
-// When mmap does not pay: when the snapshot must be durable (msync MS_SYNC
-// costs what fdatasync costs, plus the re-faults); when the file is written
-// once and not read back through the mapping (write() of a buffer is one
-// copy too); when the file can grow or shrink (a mapping has a fixed size,
-// and touching a page beyond the end of a truncated file is SIGBUS, which a
-// Go program cannot recover from); and when I/O errors must be seen (write
-// returns EIO or ENOSPC; a failed writeback through a mapping surfaces only
-// at msync, or never).
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 
 // SnapshotRecordBytes is the size of one encoded record: instrument id, bid,
 // ask, bid size, ask size and timestamp, 8 bytes each, little-endian.

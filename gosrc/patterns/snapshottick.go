@@ -17,13 +17,8 @@ import (
 // through the instruments, distinct within one tick), as ticks of unrelated
 // instruments are, so each touches its own page.
 //
-// When mmap does not pay here: when K is large enough that the changed
-// records cover most pages (then rewriting the whole snapshot sequentially
-// costs about the same and is simpler); when pages are written back between
-// ticks (each written-back page faults again on its next store, about as
-// costly as a pwrite call); when durability is needed (msync of a whole
-// large mapping for a few records flushes every dirty page); and for the
-// reasons given for Snapshot (fixed size, SIGBUS, silent I/O errors).
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 
 // A TickMode is how a SnapshotTick writes changed records.
 type TickMode string

@@ -1,6 +1,9 @@
 package patterns
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 // The article's sizes hold on amd64: 48 B padded, 40 B packed.
 func TestStructLayoutSizes(t *testing.T) {
@@ -80,5 +83,27 @@ func TestStructLayoutMetrics(t *testing.T) {
 		if m["sizeof_bytes"] != want[0] || m["size_class_bytes"] != want[1] {
 			t.Errorf("%s: %v, want sizeof %v, size class %v", name, m, want[0], want[1])
 		}
+	}
+}
+
+// The article's own struct (section 4.2) at the offsets of its table,
+// 0/8/12/16/24, is 32 bytes: its "40 instead of 48" is an arithmetic error.
+func TestStructLayoutArticle(t *testing.T) {
+	var r TradeRequestArticle
+	got := []uintptr{unsafe.Offsetof(r.Timestamp), unsafe.Offsetof(r.Side), unsafe.Offsetof(r.OrderType),
+		unsafe.Offsetof(r.Price), unsafe.Offsetof(r.Qty)}
+	want := []uintptr{0, 8, 12, 16, 24}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("offsets %v, want the article's %v", got, want)
+		}
+	}
+	if TradeRequestArticleBytes != 32 || HeapSizeClass(int(TradeRequestArticleBytes)) != 32 {
+		t.Fatalf("article struct %d B in size class %d; want 32 and 32", TradeRequestArticleBytes,
+			HeapSizeClass(int(TradeRequestArticleBytes)))
+	}
+	skipUnderRace(t)
+	if got := testing.AllocsPerRun(20, func() { StructArticle(100) }); got != 100 {
+		t.Fatalf("allocs per 100 = %v, want 100", got)
 	}
 }

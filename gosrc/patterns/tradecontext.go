@@ -26,14 +26,8 @@ import (
 //   - TradeArena (tradecontext_arena.go, GOEXPERIMENT=arenas only): Go's
 //     experimental arena package, one arena per 512 requests.
 //
-// When the pre-allocation does not pay: when requests are few (a 2 KiB
-// allocation costs well under a microsecond and, at a few thousand requests
-// per second, the GC barely runs); when a context can outlive its request
-// (a slab slot is overwritten 512 requests later and a pool item on the next
-// Get, silently corrupting whoever kept a pointer, whereas the heap is always
-// safe); when many connections are mostly idle (a 1 MiB slab per connection
-// is 1 GiB for 1024 connections, held whether used or not); and when the
-// context is so cheap to fill that the allocation is not what dominates.
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 type TradeContext struct {
 	RequestID   uint64
 	SessionID   uint64

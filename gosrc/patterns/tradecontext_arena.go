@@ -22,10 +22,8 @@ import (
 // by two goroutines at once, and memory from a freed arena must never be
 // touched again: the runtime may fault on it, or may not.
 //
-// When it does not pay: everything said for TradeSlab, plus that arena.New
-// costs more per object than new (42-46 ns against 16-36 ns on the project's
-// VM), so an arena can only win through fewer GC cycles; and that the
-// package may be removed from Go at any release.
+// When it does not pay: the "patterns" section of gobench/analyse/claims.json,
+// printed in the report (one place for that analysis).
 type TradeArena struct {
 	a     *arena.Arena
 	used  int
