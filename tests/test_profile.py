@@ -33,6 +33,21 @@ SMALL = Settings(round_ms=10.0, rounds=2, ffi_calls=50_000, max_calibration_s=5.
 # ---------------------------------------------------------------- gctrace
 
 
+
+def _site(text: str) -> str:
+    """_site is "paymentroute.go:LINE" of the first line of gosrc/patterns/paymentroute.go containing text, so
+    that the tests follow the source when lines move."""
+    from gobench.paths import GOSRC
+
+    for i, line in enumerate((GOSRC / "patterns" / "paymentroute.go").read_text().splitlines(), 1):
+        if text in line:
+            return f"paymentroute.go:{i}"
+    raise AssertionError(f"{text!r} not in paymentroute.go")
+
+
+SPRINTF = _site('return fmt.Sprintf("route:%v,amt:%.2f", method, amount)')
+CALL = _site("key := paymentRouteKeyAny(method, paymentAmount(i))")
+
 def test_gctrace_parser_reads_every_line_of_a_real_run():
     text = (TESTDATA / "gctrace_tradecontext_heap.txt").read_text()  # invoke profile --kind gctrace, 2 P
     gc_lines = [ln for ln in text.splitlines() if ln.startswith("gc ")]
@@ -126,13 +141,13 @@ def test_interface_allocation_sites_sum_to_its_allocs_per_op(payment_profiles):
     # and only the object that starts a block is sampled; the runtime counts both
     assert sum(s["objects_per_op"] for s in sites) == pytest.approx(2.5, abs=0.01)
     assert tot["unsampled_objects_per_op"] == pytest.approx(0.5, abs=0.01)
-    tiny = next(s for s in sites if s["site"] == "paymentroute.go:77" and s["function"].endswith("paymentRouteKeyAny"))
+    tiny = next(s for s in sites if s["site"] == SPRINTF and s["function"].endswith("paymentRouteKeyAny"))
     assert tiny["bytes_per_object"] == analysis.TINY_BLOCK_BYTES
     assert tiny["objects_per_op"] == pytest.approx(tot["unsampled_objects_per_op"], abs=0.01)  # one of two sampled
     assert {s["site"] for s in sites if s["function"].startswith("gobench/")} == \
-        {"paymentroute.go:85", "paymentroute.go:77"}
-    assert set(tot["tiny_block_sites"]) == {"paymentroute.go:77"}
-    assert any(s["function"] == "fmt.Sprintf" and s["caller"] == "paymentroute.go:77" for s in sites)
+        {CALL, SPRINTF}
+    assert set(tot["tiny_block_sites"]) == {SPRINTF}
+    assert any(s["function"] == "fmt.Sprintf" and s["caller"] == SPRINTF for s in sites)
     assert sum(s["bytes_per_op"] for s in sites) == pytest.approx(tot["runtime_bytes_per_op"], rel=0.02)
 
 
@@ -217,7 +232,7 @@ def test_report_section_shows_sites_cpu_chart_gc_and_overhead(payment_profiles, 
     report.profile_section(doc, "PaymentRoute", [{"benchmarks": []}, run], tmp_path)
     tables = [b for b in doc.blocks if b[0] == "table"]
     sites = next(t for t in tables if t[1] == report.proftables.SITES_HEADER)
-    assert {r[2] for r in sites[2] if r[0] == "interface"} >= {"paymentroute.go:85", "paymentroute.go:77"}
+    assert {r[2] for r in sites[2] if r[0] == "interface"} >= {CALL, SPRINTF}
     assert not [r for r in sites[2] if r[0] == "concrete" and r[2]]  # concrete: only its total row
     assert any(t[1] == report.proftables.CPU_HEADER for t in tables)
     assert any(t[1][1:] == ["cpu", "alloc"] for t in tables)  # the overhead table
