@@ -319,24 +319,29 @@ def test_inject_slow_is_a_timing_regression():
     # something else; a second trial is allowed (gate-selftest reports the
     # detection rate over many trials). A/A above gets no second chance.
     for attempt in range(2):
-        d = selftest.run_trial("slow", cmd.QUICK, BLOCKS, out=io.StringIO())
+        d = selftest.run_trial("slow-20", cmd.QUICK, BLOCKS, out=io.StringIO())
         c = d.find("OrderItem/new", "ns_per_op")
         if c.fails:
             break
     assert c.fails, gatereport.terminal(d)
-    assert c.ratio > 1.1 and c.p_holm < 0.05
+    assert c.ratio > 1.05 and c.p_holm < 0.05 and c.confirmation["verdict"] == "regression"
+    # the injected work allocates nothing: only the timing tier can have caught it
+    assert not d.find("OrderItem/new", "allocs_per_op").fails, gatereport.terminal(d)
     # the untouched scenario is not blamed
     assert not d.find("OrderItem/pool", "ns_per_op").fails, gatereport.terminal(d)
 
 
 @pytest.mark.slow
 def test_inject_alloc_is_a_deterministic_regression():
-    d = selftest.run_trial("alloc", cmd.QUICK, BLOCKS, out=io.StringIO())
+    d = selftest.run_trial("alloc-1", cmd.QUICK, BLOCKS, out=io.StringIO())
     c = d.find("OrderItem/new", "allocs_per_op")
     assert c.fails and c.head - c.base == pytest.approx(1.0, abs=0.01), gatereport.terminal(d)
     assert d.find("OrderItem/new", "bytes_per_op").head - d.find("OrderItem/new", "bytes_per_op").base == \
         pytest.approx(8.0, abs=0.5)
     assert not d.find("OrderItem/pool", "allocs_per_op").fails
+    d = selftest.run_trial("alloc-0.1", cmd.QUICK, BLOCKS, out=io.StringIO())
+    c = d.find("OrderItem/new", "allocs_per_op")
+    assert c.fails and c.head - c.base == pytest.approx(0.1, abs=0.01), gatereport.terminal(d)
 
 
 @pytest.mark.slow
@@ -533,3 +538,29 @@ def test_summarize_any_number_of_rounds():
     assert s.n == 1024 and s.ci_lo <= s.median <= s.ci_hi
     assert stats._binom_cdf(3, 10) == pytest.approx(176 / 1024)
     assert stats.median_ci_ranks(5000) is not None
+
+
+def test_wilson_interval():
+    assert stats.wilson(0, 20) == pytest.approx((0.0, 0.161), abs=1e-3)
+    assert stats.wilson(18, 20) == pytest.approx((0.699, 0.972), abs=1e-3)
+    assert stats.wilson(0, 0) == (0.0, 1.0)
+
+
+def test_selftest_kinds_are_checked():
+    assert selftest.parse_kinds(None) == list(selftest.KINDS)
+    assert selftest.parse_kinds("A/A, slow-5") == ["A/A", "slow-5"]
+    with pytest.raises(ValueError, match="known: A/A"):
+        selftest.parse_kinds("slow-7")
+    err = io.StringIO()
+    assert selftest.selftest(trials=1, kinds="nope", err=err) == 2 and "unknown self-test kind" in err.getvalue()
+
+
+def test_every_build_is_reproducible_and_inject_builds_take_a_percentage():
+    from gobench.build import variants
+
+    for v in variants.VARIANTS.values():
+        flags = v.build_flags()
+        assert "-trimpath" in flags and "-buildvcs=false" in flags
+    assert "-X gobench/patterns.injectSlowPercent=5" in variants.get("inject-slow-5").build_flags()[-1]
+    assert "-X gobench/patterns.injectAllocEvery=10" in variants.get("inject-alloc-tenth").build_flags()[-1]
+    assert all(variants.get(selftest.KINDS[k].head_variant) for k in selftest.KINDS)

@@ -625,6 +625,29 @@ def confirm(first: Decision, second: Decision) -> list[Comparison]:
     return flagged
 
 
+def block_noise(base: dict, head: dict, metric: str = "ns_per_op") -> dict[str, float]:
+    """block_noise measures, from an A/A lockstep comparison (the same library on both sides), each scenario's
+    noise: the standard deviation over blocks of a block's median paired log-ratio (NOISE_K uses it).
+
+    Scenarios with fewer than 3 blocks of paired rounds are left out: a spread needs at least 2 degrees of freedom.
+    """
+    fn = METRICS[metric].of_round
+    hmap = _rounds_by_name(head)
+    out = {}
+    for name, b in _rounds_by_name(base).items():
+        h = hmap.get(name)
+        pairs = _pairs(b.get("rounds") or [], (h or {}).get("rounds") or []) if h else None
+        blocks: dict = {}
+        for x, y in pairs or []:
+            if fn(x) > 0 and fn(y) > 0:
+                blocks.setdefault(x.get("session"), []).append(math.log(fn(y) / fn(x)))
+        meds = [median(v) for v in blocks.values()]
+        if len(meds) >= 3:
+            mean = sum(meds) / len(meds)
+            out[name] = math.sqrt(sum((m - mean) ** 2 for m in meds) / (len(meds) - 1))
+    return out
+
+
 def _exact(base: dict, head: dict) -> list[Comparison]:
     fb, fh = _exact_facts(base), _exact_facts(head)
     out = []

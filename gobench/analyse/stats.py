@@ -117,3 +117,13 @@ def signed_rank_min_p(n: int) -> float:
     """signed_rank_min_p is the smallest one-sided p-value signed_rank_p can return for n pairs
     (the very test on n distinct positive differences: exact or approximate as scipy chooses)."""
     return 1.0 if n < 1 else signed_rank_p([float(i + 1) for i in range(n)], "greater")
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """wilson is the Wilson score 95% interval of a proportion k/n (k detections in n trials); (0, 1) for n = 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
