@@ -564,3 +564,16 @@ def test_every_build_is_reproducible_and_inject_builds_take_a_percentage():
     assert "-X gobench/patterns.injectSlowPercent=5" in variants.get("inject-slow-5").build_flags()[-1]
     assert "-X gobench/patterns.injectAllocEvery=10" in variants.get("inject-alloc-tenth").build_flags()[-1]
     assert all(variants.get(selftest.KINDS[k].head_variant) for k in selftest.KINDS)
+
+
+def test_pull_request_comment():
+    base, head = synth(shift=1.25, noise=0.03)
+    eb, eh = synth(shift=1.05, noise=0.01, name="OrderItem/pool", seed=4)
+    base["benchmarks"] += eb["benchmarks"]
+    head["benchmarks"] += eh["benchmarks"]
+    d = gate.compare(base, head, base_label="origin/main (abc)", head_label="working tree")
+    text = gatereport.comment(d, "https://example.invalid/run/1")
+    assert text.startswith("### gobench performance gate: FAIL")
+    assert "**Regressions** (1)" in text and "`OrderItem/new` ns/op" in text
+    assert "**Near misses" in text and "`OrderItem/pool`" in text
+    assert text.count("](https://example.invalid/run/1)") == 1

@@ -233,10 +233,12 @@ def calibrate(quick: bool = True, filter_: str | None = None, blocks: int = 8, b
 
 def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = baselinefile.OUT_DIR,
                   out: IO[str] = sys.stdout) -> Path:
-    """write_outputs writes summary.md, decision.json, each side's run and bench.txt, and the chart."""
+    """write_outputs writes summary.md, comment.md (for the pull request), decision.json, each side's run and
+    bench.txt, and the chart."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md = gatereport.markdown(decision)
     atomic.write_text(out_dir / "summary.md", md)
+    atomic.write_text(out_dir / "comment.md", gatereport.comment(decision, _chart_link()))
     atomic.write_json(out_dir / "decision.json", decision.as_dict())
     for role, run in runs.items():
         atomic.write_json(out_dir / f"{role}.run.json", run)
@@ -247,6 +249,12 @@ def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = bas
         out.write(f"gobench: warning: chart not written: {e}\n")
     _step_summary(md)
     return out_dir
+
+
+def _chart_link() -> str:
+    """_chart_link is where a pull-request reader finds the chart: the Actions run (its artifact) in CI."""
+    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else "ratios.png"
 
 
 def _step_summary(md: str) -> None:

@@ -122,6 +122,29 @@ def markdown(d) -> str:
     return "\n".join(out) + "\n"
 
 
+def comment(d, chart_link: str) -> str:
+    """comment renders the short pull-request comment: verdict, regressions, near misses, improvements and
+    one link to the chart (results/gate/comment.md; the step summary keeps the full report)."""
+    def line(c) -> str:
+        conf = c.confirmation or {}
+        again = f"; second pass {(conf['ratio'] - 1) * 100:+.1f}%" if conf.get("ratio") else ""
+        return f"- `{c.scenario}` {unit_of(c.metric)}: {fmt_num(c.base)} -> {fmt_num(c.head)} ({_change(c)}{again})"
+
+    imps = [c for c in d.comparisons if c.gated and c.verdict == "improvement"]
+    out = [f"### gobench performance gate: {verdict(d)}", "",
+           f"{d.head_label} vs {d.base_label}."]
+    for title, rows in (("Regressions", d.regressions), ("Could not check", d.untested),
+                        ("Near misses (significant, under the minimum effect; not failing)", d.near_misses),
+                        ("Improvements", imps)):
+        if rows:
+            out += ["", f"**{title}** ({len(rows)})", ""] + [line(c) + (f": {c.note}" if title == "Could not check"
+                                                                         else "") for c in rows]
+    if not (d.regressions or d.untested or d.near_misses or imps):
+        out += ["", "No change beyond the noise."]
+    out += ["", f"[Chart of every ratio]({chart_link}) · full summary in the job's step summary."]
+    return "\n".join(out) + "\n"
+
+
 def verdict(d) -> str:
     """verdict is FAIL (a regression), COULD NOT CHECK (a gated metric untested) or PASS."""
     return "FAIL" if d.regressions else ("COULD NOT CHECK" if d.untested else "PASS")
