@@ -101,7 +101,12 @@ def scenarios(c: Context):
 def test(c: Context, go_only: bool = False, py_only: bool = False):
     """Run all tests: go vet, go test, go test -race, and pytest (benchmarks included, briefly)."""
     gosteps = ["go vet ./...", "go test -count=1 ./...", "go test -race -count=1 ./...",
-               "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./..."]
+               "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./...",
+               # the gate self-test's injection knobs (gosrc/patterns/inject.go): exact allocation counts
+               "go test -count=1 -tags gobench_inject_slow -ldflags=-X=gobench/patterns.injectSlowPercent=5 "
+               "-run Inject ./patterns",
+               "go test -count=1 -tags gobench_inject_alloc -ldflags=-X=gobench/patterns.injectAllocEvery=10 "
+               "-run Inject ./patterns"]
     if not py_only:
         from gobench.build import toolchain
 

@@ -5,8 +5,13 @@ stores the pooled run as results/baseline/baseline.json (store.baseline).
 ``check`` measures again, either the same way as the baseline or (``against``)
 in lockstep with a build of another git ref (collect.gate_sessions), lets
 analyse.gate decide, and writes the summary, the decision, both sides' runs
-and the chart (present.gatereport) to results/gate/. Both return an exit
-code: 0 pass, 1 regression, 2 could not check, 130 interrupted.
+and the chart (present.gatereport) to results/gate/. With ``against``, a
+scenario flagged as a timing regression is measured again in fresh worker
+pairs and fails only if that second pass agrees (confirm_flagged).
+``calibrate`` (`invoke gate-calibrate`) measures each scenario's A/A noise
+into results/baseline/noise.json, from which the gate sets ns/op minimum
+effects. All return an exit code: 0 pass, 1 regression, 2 could not check,
+130 interrupted.
 """
 
 from __future__ import annotations
