@@ -577,3 +577,15 @@ def test_pull_request_comment():
     assert "**Regressions** (1)" in text and "`OrderItem/new` ns/op" in text
     assert "**Near misses" in text and "`OrderItem/pool`" in text
     assert text.count("](https://example.invalid/run/1)") == 1
+
+
+def test_block_noise_is_a_robust_spread_of_block_medians():
+    base, head = synth(shift=1.0, noise=0.01, sessions=8, rounds=10, seed=9)
+    calm = gate.block_noise(base, head)["OrderItem/new"]
+    assert 0 < calm < 0.02
+    for r in head["benchmarks"][0]["rounds"]:  # one block in a burst of load
+        if r["session"] == 5:
+            r["elapsed_ns"] *= 1.5
+    assert gate.block_noise(base, head)["OrderItem/new"] < 2 * calm
+    few_b, few_h = synth(sessions=2)
+    assert gate.block_noise(few_b, few_h) == {}

@@ -627,9 +627,13 @@ def confirm(first: Decision, second: Decision) -> list[Comparison]:
 
 def block_noise(base: dict, head: dict, metric: str = "ns_per_op") -> dict[str, float]:
     """block_noise measures, from an A/A lockstep comparison (the same library on both sides), each scenario's
-    noise: the standard deviation over blocks of a block's median paired log-ratio (NOISE_K uses it).
+    noise: the spread over blocks of a block's median paired log-ratio (NOISE_K uses it), as a robust standard
+    deviation (1.4826 x the median absolute deviation).
 
-    Scenarios with fewer than 3 blocks of paired rounds are left out: a spread needs at least 2 degrees of freedom.
+    Why robust: on the shared VM one block in eight can land in a burst of load and move its median by 50%;
+    the plain standard deviation then tripled a scenario's minimum effect for every later check, although a
+    single odd block cannot fail a check anyway (every block must agree, and a second pass must confirm).
+    Scenarios with fewer than 3 blocks of paired rounds are left out.
     """
     fn = METRICS[metric].of_round
     hmap = _rounds_by_name(head)
@@ -643,8 +647,8 @@ def block_noise(base: dict, head: dict, metric: str = "ns_per_op") -> dict[str, 
                 blocks.setdefault(x.get("session"), []).append(math.log(fn(y) / fn(x)))
         meds = [median(v) for v in blocks.values()]
         if len(meds) >= 3:
-            mean = sum(meds) / len(meds)
-            out[name] = math.sqrt(sum((m - mean) ** 2 for m in meds) / (len(meds) - 1))
+            centre = median(meds)
+            out[name] = 1.4826 * median(abs(m - centre) for m in meds)
     return out
 
 

@@ -220,6 +220,8 @@ def calibrate(quick: bool = True, filter_: str | None = None, blocks: int = 8, b
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no calibration written.", file=err)
         return 130
+    for role, run in (("base", b), ("head", h)):  # the raw A/A rounds, to see where the noise came from
+        atomic.write_json(baselinefile.OUT_DIR / f"calibrate.{role}.run.json", summary.attach(run))
     noise = gate.block_noise(b, h)
     if not noise:
         print("gobench: no scenario had 3 blocks of paired rounds; nothing written", file=err)

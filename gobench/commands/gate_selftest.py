@@ -6,7 +6,10 @@ the default library on the base side and, on the head side, a build
 standing in for it:
 
     A/A           the same library: any failure is a false alarm
-    A/A-noisy     the same, with a CPU-bound process started a few seconds
+    A/A-worktree  HEAD built a second time from a git worktree in a temporary
+                  folder on the base side: differences between two builds of the
+                  same commit (source paths, VCS stamps) are false alarms too
+    A/A-noisy     the same library, with a CPU-bound process started a few seconds
                   into the check on one core for part of it (a noisy neighbour)
     slow-5/10/20  test-only builds doing 5, 10, 20% more work per
                   OrderItem/new operation that allocates nothing
@@ -48,10 +51,12 @@ class Kind:
     head_variant: str
     target: tuple[str, str] | None
     noisy: bool = False
+    worktree: bool = False  # build the base side from a git worktree of HEAD
 
 
 KINDS = {
     "A/A": Kind("default", None),
+    "A/A-worktree": Kind("default", None, worktree=True),
     "A/A-noisy": Kind("default", None, noisy=True),
     "slow-5": Kind("inject-slow-5", ("OrderItem/new", "ns_per_op")),
     "slow-10": Kind("inject-slow-10", ("OrderItem/new", "ns_per_op")),
@@ -98,12 +103,19 @@ def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, f
     """run_trial runs one self-test trial as `check --against` would: lockstep, decision, confirmation."""
     k = KINDS[kind]
     cfg = cfg or Config()
-    base = worktree.build_side(["default"], out=out)
-    head = worktree.build_side(["default"], variant_for={"default": k.head_variant}, out=out)
-    bsrc, hsrc = {"ref": "default build"}, {"ref": f"{k.head_variant} build"}
-    with noisy_neighbour() if k.noisy else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        src = None
+        if k.worktree:
+            wt, _ = stack.enter_context(worktree.worktree("HEAD"))
+            src = wt / "gosrc"
+        base = worktree.build_side(["default"], src_root=src, out=out)
+        head = worktree.build_side(["default"], variant_for={"default": k.head_variant}, out=out)
+        bsrc = {"ref": "HEAD built in a git worktree" if k.worktree else "default build"}
+        hsrc = {"ref": f"{k.head_variant} build"}
+        if k.noisy:
+            stack.enter_context(noisy_neighbour())
         b, h = gate_sessions.run_abba(base, head, filter_, st, blocks, bsrc, hsrc, out)
-        d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label="default",
+        d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label=bsrc["ref"],
                          head_label=k.head_variant)
         confirm_flagged(d, base, head, st, blocks, bsrc, hsrc, cfg, out)
     d.info.update(trial=kind, settings=st.as_dict(), blocks=blocks)
@@ -126,7 +138,8 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
         print(f"gobench: {e}", file=err)
         return 2
     st = QUICK if quick else FULL
-    counts = {k: {"trials": 0, "fail": 0, "could_not": 0, "caught": 0, "ratios": [], "wall": []} for k in names}
+    counts = {k: {"trials": 0, "fail": 0, "could_not": 0, "caught": 0, "significant": 0, "ratios": [],
+                  "wall": []} for k in names}
     t0 = time.monotonic()
     quiet = open(os.devnull, "w")
     try:
@@ -144,6 +157,8 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
                 c["caught"] += bool(hit and hit.fails)
                 if hit and hit.ratio and hit.metric == "ns_per_op":
                     c["ratios"].append(hit.ratio)
+                    # the test's power apart from the minimum effect: significantly slower after Holm
+                    c["significant"] += hit.p_holm is not None and hit.p_holm < cfg.alpha and hit.ratio > 1
                 regs = ", ".join(f"{r.scenario} {r.metric} x{r.ratio:.3f}" if r.ratio else f"{r.scenario} {r.metric}"
                                  for r in d.regressions) or "none"
                 near = ", ".join(f"{r.scenario} x{r.ratio:.3f}" for r in d.near_misses)
@@ -183,7 +198,8 @@ def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str) 
         extra = f"could not check {c['could_not']}/{n}" if c["could_not"] else ""
         if c["ratios"]:
             rs = sorted(c["ratios"])
-            extra = (f"ns/op x{rs[len(rs) // 2]:.3f} (median; {rs[0]:.3f}-{rs[-1]:.3f}) " + extra).strip()
+            extra = (f"ns/op x{rs[len(rs) // 2]:.3f} (median; {rs[0]:.3f}-{rs[-1]:.3f}), significant "
+                     f"{c['significant']}/{n} " + extra).strip()
         wall = sum(c["wall"]) / n
         lines.append(f"  {kind:10s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f}  {extra}")
     return "\n".join(lines) + "\n"
