@@ -586,3 +586,22 @@ def test_block_noise_is_a_robust_spread_of_block_medians():
     assert gate.block_noise(base, head)["OrderItem/new"] < 2 * calm
     few_b, few_h = synth(sessions=2)
     assert gate.block_noise(few_b, few_h) == {}
+
+
+def test_noise_applies_only_on_the_machine_it_was_calibrated_on(tmp_path):
+    from gobench.collect import machine
+    from gobench.store import atomic
+
+    here = machine.describe()
+    p = tmp_path / "noise.json"
+    atomic.write_json(p, baselinefile.noise_doc({"OrderItem/new": {"ns_per_op": 0.02}}, here, {}, 8))
+    cfg = cmd.load_config(tmp_path / "none.json", p)
+    assert cfg.noise == {"OrderItem/new": 0.02}
+    assert cfg.for_scenario("OrderItem/new", "ns_per_op")[0] == pytest.approx(0.05)
+    atomic.write_json(p, baselinefile.noise_doc({"OrderItem/new": {"ns_per_op": 0.02}},
+                                                {**here, "hostname": "elsewhere"}, {}, 8))
+    out = io.StringIO()
+    assert cmd.load_config(tmp_path / "none.json", p, out=out).noise == {} and "another machine" in out.getvalue()
+    p.write_text("{}")
+    with pytest.raises(GateError, match="gate-calibrate"):
+        cmd.load_config(tmp_path / "none.json", p)

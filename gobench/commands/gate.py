@@ -46,11 +46,20 @@ DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check rep
 DEFAULT_BUILDS = ("default", "arenas")
 
 
-def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path = baselinefile.NOISE_PATH) -> Config:
+def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path = baselinefile.NOISE_PATH,
+                out: IO[str] | None = None) -> Config:
     """load_config reads results/baseline/gate.json over the gate's defaults (no file: the defaults), with the
-    calibrated noise of results/baseline/noise.json when there is one."""
+    calibrated noise of results/baseline/noise.json when it was measured on this machine (noise is a property
+    of a machine and its load: another machine's would set wrong minimum effects; then the defaults apply)."""
     cfg = gate.config_from(baselinefile.read_config(path), str(path))
-    cfg.noise = baselinefile.read_noise(noise_path)
+    noise, where = baselinefile.read_noise(noise_path)
+    same, diffs = gate.same_machine(where, machine.describe())
+    if noise and not same:
+        if out:
+            out.write(f"note: {noise_path} was calibrated on another machine ({'; '.join(diffs)}): not used; "
+                      f"run `invoke gate-calibrate` here for per-scenario minimum effects\n")
+        noise = {}
+    cfg.noise = noise
     return cfg
 
 
@@ -109,7 +118,7 @@ def check(against: str | None = None, strict_timing: bool = False, filter_: str 
     """check runs the gate: against the baseline file, or (``against``) against a git ref, ABBA."""
     t0 = time.monotonic()
     try:
-        cfg = load_config(config_path)
+        cfg = load_config(config_path, out=out)
         if against:
             decision, runs = _check_against(against, filter_, _settings(quick, rounds, round_ms),
                                             blocks or DEFAULT_BLOCKS, list(builds or DEFAULT_BUILDS), cfg, out)

@@ -143,7 +143,7 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
     t0 = time.monotonic()
     quiet = open(os.devnull, "w")
     try:
-        cfg = load_config()
+        cfg = load_config(out=out)
         for i in range(trials):
             for kind in names:
                 t1 = time.monotonic()

@@ -82,10 +82,11 @@ def noise_doc(noise: dict[str, dict], machine: dict, settings: dict, blocks: int
             "machine": machine, "settings": settings, "blocks": blocks, "noise": noise}
 
 
-def read_noise(path: Path = NOISE_PATH) -> dict[str, float]:
-    """read_noise returns {scenario: ns/op noise} from a calibration file ({} when there is none)."""
+def read_noise(path: Path = NOISE_PATH) -> tuple[dict[str, float], dict]:
+    """read_noise returns ({scenario: ns/op noise}, the machine it was measured on) from a calibration file
+    (({}, {}) when there is none)."""
     if not path.exists():
-        return {}
+        return {}, {}
     try:
         doc = json.loads(path.read_text())
     except ValueError as e:
@@ -97,4 +98,4 @@ def read_noise(path: Path = NOISE_PATH) -> dict[str, float]:
         x = v.get("ns_per_op") if isinstance(v, dict) else None
         if isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0:
             out[name] = float(x)
-    return out
+    return out, doc.get("machine") if isinstance(doc.get("machine"), dict) else {}
