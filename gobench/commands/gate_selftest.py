@@ -186,7 +186,7 @@ def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str) 
     """table renders the self-test's counts: detections or false alarms, Wilson 95% interval, wall time."""
     lines = [f"gate self-test (--against mode: {st.rounds} x {st.round_ms:g} ms rounds, {blocks} lockstep blocks, "
              f"filter {filter_!r}; {wall_s:.0f} s):",
-             f"  {'kind':10s} {'what counts':34s} {'count':>7s}  {'Wilson 95%':14s} {'s/trial':>8s}  measured"]
+             f"  {'kind':12s} {'what counts':34s} {'count':>7s}  {'Wilson 95%':14s} {'s/trial':>8s}  measured"]
     for kind, c in counts.items():
         n = c["trials"]
         if not n:
@@ -201,5 +201,5 @@ def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str) 
             extra = (f"ns/op x{rs[len(rs) // 2]:.3f} (median; {rs[0]:.3f}-{rs[-1]:.3f}), significant "
                      f"{c['significant']}/{n} " + extra).strip()
         wall = sum(c["wall"]) / n
-        lines.append(f"  {kind:10s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f}  {extra}")
+        lines.append(f"  {kind:12s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f}  {extra}")
     return "\n".join(lines) + "\n"
