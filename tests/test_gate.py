@@ -354,6 +354,11 @@ def test_check_against_head_end_to_end(tmp_path, monkeypatch):
     base_run = json.loads((tmp_path / "gate" / "base.run.json").read_text())
     assert "/src-" in base_run["libraries"]["default"]["dir"]  # built from the worktree, in its own folder
     assert base_run["gate"]["source"]["ref"] == "HEAD"
+    # -trimpath -buildvcs=false: the same sources built in two folders give the same library, byte for byte
+    base_dir = Path(base_run["libraries"]["default"]["dir"])
+    here = build.build("default")
+    if json.loads((base_dir / "stamp.json").read_text())["sources_sha256"] == here.stamp["sources_sha256"]:
+        assert (base_dir / build.LIB_NAME).read_bytes() == here.lib.read_bytes()
     assert (tmp_path / "gate" / "summary.md").read_text() in summary_file.read_text()
     dec = json.loads((tmp_path / "gate" / "decision.json").read_text())
     assert dec["mode"] == "against" and dec["exit_code"] == code

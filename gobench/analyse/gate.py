@@ -479,9 +479,10 @@ def _paired_test(c: Comparison, log_ratios: list[tuple[object, float]]) -> Compa
     counted that load as variance (a true +12% was flagged in 43% of
     simulated checks). What the log-ratios do not cancel is what a block (one
     fresh worker pair) adds as a whole: where each process's heap and code
-    land. Simulated (per-round noise 3%, 10 rounds x 4 blocks, Holm over 44
-    one-sided tests, 400 whole-suite A/A trials each; /tmp simulation, numbers
-    in the issue's closing note):
+    land. Simulated with numpy (log-ratio = log(shift) + a normal block
+    offset + a normal per-pair term of sd 3% x sqrt 2; 10 rounds x 4 blocks;
+    a suite of 44 one-sided tests at alpha / 44, Holm's first step; 400
+    trials per cell):
 
     * signed-rank over the 40 pairs: +12% caught 100%, +5% 100%; suite A/A
       false alarms 4% with no block effect, but 21% when blocks differ by a 1%
