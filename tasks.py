@@ -124,7 +124,12 @@ def scenarios(c: Context):
 def test(c: Context, go_only: bool = False, py_only: bool = False):
     """Run all tests: go vet, go test, go test -race, and pytest (benchmarks included, briefly)."""
     gosteps = ["go vet ./...", "go test -count=1 ./...", "go test -race -count=1 ./...",
-               "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./..."]
+               "GOEXPERIMENT=arenas go vet ./...", "GOEXPERIMENT=arenas go test -count=1 ./...",
+               # the gate self-test's injection knobs (gosrc/patterns/inject.go): exact allocation counts
+               "go test -count=1 -tags gobench_inject_slow -ldflags=-X=gobench/patterns.injectSlowPercent=5 "
+               "-run Inject ./patterns",
+               "go test -count=1 -tags gobench_inject_alloc -ldflags=-X=gobench/patterns.injectAllocEvery=10 "
+               "-run Inject ./patterns"]
     if not py_only:
         from gobench.build import toolchain
 
@@ -165,14 +170,31 @@ def check(c: Context, against: str = "", strict_timing: bool = False, filter: st
     _exit(cmd.check(against or None, strict_timing, filter or None, quick, blocks=blocks or None))
 
 
+@task(name="gate-calibrate",
+      help={"filter": "regular expression on Family/Variant (default: every scenario)",
+            "blocks": "A/A lockstep blocks, fresh worker pairs each (default 8, at least 3)",
+            "full": "full rounds (30 x 20 ms) instead of the quick ones check --quick uses"})
+def gate_calibrate(c: Context, filter: str = "", blocks: int = 8, full: bool = False):
+    """Measure each scenario's A/A noise for the gate's minimum effects: results/baseline/noise.json (commit it)."""
+    from gobench.commands import gate as cmd
+
+    _exit(cmd.calibrate(not full, filter or None, blocks))
+
+
 @task(name="gate-selftest",
-      help={"trials": "repetitions of each trial: A/A, inject-slow, inject-alloc (default 10)",
-            "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)"})
-def gate_selftest(c: Context, trials: int = 10, quick: bool = False):
-    """Measure the gate itself: A/A false alarms and detections of test-only injected regressions."""
+      help={"trials": "trials of each kind (default 10)",
+            "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
+            "kinds": "comma-separated kinds: A/A, A/A-worktree, A/A-noisy, slow-5, slow-10, slow-20, alloc-1, alloc-0.1 (default all)",
+            "filter": "regular expression on Family/Variant measured in each trial (default '^OrderItem/'; "
+                      "'.' for the whole suite)",
+            "blocks": "lockstep blocks per trial (default 4)"})
+def gate_selftest(c: Context, trials: int = 10, quick: bool = False, kinds: str = "", filter: str = "",
+                  blocks: int = 0):
+    """Measure the gate itself: false alarms, and power against test-only injected regressions, with intervals."""
     from gobench.commands import gate_selftest as cmd
 
-    _exit(cmd.selftest(trials, quick))
+    _exit(cmd.selftest(trials, quick, blocks or cmd.DEFAULT_BLOCKS, kinds or None, filter or cmd.SELFTEST_FILTER))
+
 
 @task(help={"run": "run id or folder (default: the latest run)",
             "with": "another run whose results join the claims table, e.g. the `invoke load` run (repeatable)"},
@@ -233,5 +255,6 @@ def soak(c: Context, runs: int = 20, calls: int = 10_000, filter: str = ""):
     _exit(cmd.main(runs, calls, filter or None))
 
 
-ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_selftest, report, compare, history, profile,
+ns = Collection(build, bench, crosscheck, escape, load, review, scenarios, test, baseline, check, gate_calibrate, gate_selftest,
+                report, compare, history, profile,
                 new_pattern, soak)

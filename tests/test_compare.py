@@ -20,9 +20,13 @@ def runs():
     b = syn.make_run(run_id="20260102T000000Z-bbbbbbbb-0002", created="2026-01-02T00:00:00+00:00",
                      with_load=False)
     b["benchmarks"] = [x for x in b["benchmarks"] if x["name"] != "StructLayout/packed"]
+    # 12 rounds a side: with 6, no p-value survives Holm over the comparison's ~80 tests
+    for x in a["benchmarks"]:
+        if x["name"] == "OrderItem/new":
+            x.update(syn.bench("OrderItem/new", syn.rounds(30, 1, 48, 1e-5, k=12, seed=11)))
     for x in b["benchmarks"]:
         if x["name"] == "OrderItem/new":  # twice as slow
-            x.update(syn.bench("OrderItem/new", syn.rounds(60, 1, 48, 1e-5, seed=12)))
+            x.update(syn.bench("OrderItem/new", syn.rounds(60, 1, 48, 1e-5, k=12, seed=12)))
     b["benchmarks"].append(syn.bench("Extra/only", syn.rounds(5, seed=13)))
     b["machine"]["cpu_model"] = "Other CPU"
     return a, b
@@ -134,3 +138,22 @@ def test_cli_history(tmp_path):
     assert "not a regular expression" in err.getvalue()
     err = io.StringIO()
     assert history_cmd.history("ns_per_op", None, root=tmp_path / "empty", out=io.StringIO(), err=err) == 2
+
+
+def test_many_rows_are_holm_corrected():
+    """An A/A-like comparison of 40 scenarios: some raw p-values fall under 0.05 by chance, none after Holm."""
+    import random
+
+    rng = random.Random(3)
+    a = syn.make_run(run_id="20260101T000000Z-aaaaaaaa-0001", with_load=False)
+    b = syn.make_run(run_id="20260102T000000Z-bbbbbbbb-0002", with_load=False)
+    a["benchmarks"], b["benchmarks"] = [], []
+    for i in range(40):
+        for run in (a, b):
+            rounds = syn.rounds(50, 1, 48, 1e-5, seed=rng.randrange(10**6))
+            run["benchmarks"].append(syn.bench(f"F{i}/v", rounds))
+    rows = [r for r in compare.compare(a, b, ["ns_per_op"])]
+    assert any(r.p < 0.05 for r in rows)  # uncorrected, this would show "significant" differences
+    assert not any(r.significant for r in rows)
+    assert all(r.p_holm >= r.p for r in rows)
+    assert "Holm" in table.render(rows, a, b)

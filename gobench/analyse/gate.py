@@ -9,7 +9,8 @@ codes the commands return:
     0  pass: no regression
     1  regression (or a scenario that ran on the base side failed on the head side)
     2  could not check: no, corrupt, truncated or old-schema baseline; build
-       failure; a ref that does not exist; settings that do not match the baseline
+       failure; a ref that does not exist; settings that do not match the baseline;
+       a gated timing metric with too few rounds or blocks to be tested
 
 The gate checks the headline metrics of gobench.metrics, and how a metric
 is judged depends on what kind of number it is there.
@@ -30,29 +31,43 @@ is judged depends on what kind of number it is there.
   expectations, when a run carries them, must not change for the worse at
   all ("exact" comparisons).
 * Timing and GC-count metrics (``ns_per_op``, ``gc_per_1k_ops``) are noisy,
-  so a change is a regression only when (a) a two-sided Mann-Whitney U test
-  over the pooled rounds is significant after Holm's correction for the
-  number of such comparisons in the check (family-wise error ``alpha``,
-  default 0.05), and (b) the median ratio head/base exceeds 1 + min_effect
-  (10% for ns/op, 25% for GC counts; overridable per scenario and metric in
-  results/baseline/gate.json, or by the scenario's registration in Go). Significance alone
-  fires on a 2% shift with enough rounds; effect size alone fires on noise.
-  Both are needed. For ns/op measured in lockstep (``--against``) the ratio
-  is the median of the ratios of rounds run next to each other, which cancels
-  the load they shared; otherwise it is the ratio of the medians, and (c)
-  sides measured at different times (against a baseline) count only if
-  the machine was steady during each side and the sides differ by more
-  than their session-to-session noise (see _separated). On a shared
-  machine that makes the baseline's timing comparison mostly informative:
-  ``--against`` is the timing gate there.
+  so a change is a regression only when (a) a test is significant after
+  Holm's correction for the number of such comparisons in the check
+  (family-wise error ``alpha``, default 0.05), and (b) the ratio head/base
+  exceeds 1 + min_effect. Significance alone fires on a 2% shift with
+  enough rounds; effect size alone fires on noise. Both are needed.
+  The minimum effect is 10% for ns/op and 25% for GC counts by default; for
+  ns/op it is max(3%, NOISE_K x the scenario's measured noise) when
+  ``invoke gate-calibrate`` has stored that noise (results/baseline/noise.json),
+  and results/baseline/gate.json or the scenario's registration in Go still
+  override it. A comparison that is significant in the slower direction but
+  under its minimum effect is a *near miss*: shown first, never failing.
+* ns/op measured in lockstep (``--against``): see _paired_test. The test is
+  a one-sided Wilcoxon signed-rank test on the log-ratios of rounds run next
+  to each other, plus the rule that every block (a fresh worker pair) agrees
+  on the direction; the ratio is exp(median log-ratio) with the distribution-
+  free 95% CI of that median. A timing regression found this way is measured
+  again in fresh worker pairs (commands.gate, ``confirm``) and fails the
+  check only when the second pass flags it too.
+* Sides measured at different times (against a baseline) and GC counts use
+  a two-sided Mann-Whitney U test over the pooled rounds, with the ratio of
+  medians, and (c) a time-separated difference counts only if the machine
+  was steady during each side and the sides differ by more than their
+  session-to-session noise (see _separated). On a shared machine that makes
+  the baseline's timing comparison mostly informative: ``--against`` is the
+  timing gate there.
+* A gated timing metric that cannot be tested (fewer than 3 rounds a side,
+  fewer than MIN_BLOCKS lockstep blocks, or too few rounds for any p-value
+  to pass Holm) makes the check exit 2, "could not check", with the reason.
 * When the baseline was recorded on another machine (cpu_model, cpu_count
   or hostname differ), timing and GC numbers are compared and shown but do
   not fail the check unless ``strict_timing`` is set: a CI runner is a
   different, shared machine every time. Exact metrics are gated anyway.
 
-When not to use it: the gate detects changes of about 10% or more in
-timing; a 3% regression needs longer, dedicated runs (benchstat on
-bench.txt with 20+ rounds on a quiet machine). It compares Go code only: both
+When not to use it: the gate's timing tier detects changes down to its
+minimum effect (3% at best, more for noisy scenarios); a 1-2% regression
+needs longer, dedicated runs (benchstat on bench.txt with 20+ rounds on a
+quiet machine). It compares Go code only: both
 sides are driven by the working tree's Python harness.
 """
 
@@ -65,7 +80,9 @@ from dataclasses import asdict, dataclass, field
 from statistics import median
 
 from gobench.analyse import summary
-from gobench.analyse.stats import mann_whitney_p
+from gobench.analyse.compare import holm
+from gobench.analyse.stats import (mann_whitney_min_p, mann_whitney_p, median_ci_ranks, signed_rank_min_p,
+                                   signed_rank_p)
 from gobench.errors import GateError
 from gobench.metrics import EXACT, HEADLINE, METRICS
 from gobench.records import FFI_NAME
@@ -79,7 +96,15 @@ STATISTICAL = tuple(m for m in HEADLINE if m not in EXACT)
 PAIRED_EFFECT = tuple(m for m in STATISTICAL if not METRICS[m].coarse)
 MACHINE_KEYS = ("cpu_model", "cpu_count", "hostname")
 CONFIG_KEYS = ("alpha", "min_effect", "metric_min_effect", "allocs_abs_tol", "bytes_rel_tol", "bytes_abs_tol",
-               "abs_floor", "scenarios")
+               "abs_floor", "scenarios", "effect_floor", "noise_k")
+# MIN_BLOCKS: lockstep blocks (fresh worker pairs) needed before "every block agrees" means anything.
+MIN_BLOCKS = 2
+# NOISE_K multiplies a scenario's calibrated noise (the standard deviation, over A/A lockstep blocks, of a
+# block's median log-ratio) into its ns/op minimum effect. Why 2.5: a check's ratio pools DEFAULT_BLOCKS = 4
+# blocks, so under A/A its log has a standard deviation of about noise / 2, and 2.5 x noise is 5 of those:
+# one-sided 3e-7 per scenario if the noise estimate is right, and still about 1e-3 (22 scenarios: < 1 in 40
+# for the suite) if 8 calibration blocks underestimated it by 40%, before confirmation squares it.
+NOISE_K = 2.5
 
 # Per-scenario overrides (fnmatch patterns on "Family/Variant"); results/baseline/gate.json
 # entries are applied after these. A value is {"min_effect": float | {metric: float}, "ignore": bool,
@@ -101,6 +126,10 @@ class Config:
     # a statistical metric whose medians both sit below this is not compared (too few events)
     abs_floor: dict[str, float] = field(default_factory=lambda: {"ns_per_op": 0.5, "gc_per_1k_ops": 0.001})
     scenarios: dict[str, dict] = field(default_factory=dict)
+    effect_floor: float = 0.03  # a calibrated ns/op minimum effect is never below this
+    noise_k: float = NOISE_K
+    # {scenario: noise}: calibrated ns/op noise (store.baseline.read_noise), set by commands.gate
+    noise: dict[str, float] = field(default_factory=dict)
 
     def validate(self) -> "Config":
         if not 0 < self.alpha < 1:
@@ -109,7 +138,9 @@ class Config:
             if not isinstance(sc, dict) or set(sc) - {"min_effect", "ignore", "bytes_rel_tol"}:
                 raise ValueError(f"gate config: scenarios[{pat!r}] must be an object with keys min_effect, ignore, "
                                  f"bytes_rel_tol")
-        effects = [self.min_effect] + list(self.metric_min_effect.values())
+        if isinstance(self.noise_k, bool) or not (isinstance(self.noise_k, (int, float)) and 0 < self.noise_k < 100):
+            raise ValueError(f"noise_k must be a positive number, got {self.noise_k!r}")
+        effects = [self.min_effect, self.effect_floor] + list(self.metric_min_effect.values())
         for sc in self.scenarios.values():
             e = sc.get("min_effect")
             effects += list(e.values()) if isinstance(e, dict) else ([] if e is None else [e])
@@ -141,8 +172,14 @@ class Config:
         return tol
 
     def for_scenario(self, name: str, metric: str) -> tuple[float, bool]:
-        """for_scenario returns (min_effect, ignored) for a scenario's metric; later patterns win."""
+        """for_scenario returns (min_effect, ignored) for a scenario's metric; later patterns win.
+
+        Order: the default, then the calibrated noise (ns/op only), then the
+        registration's overrides, then gate.json's.
+        """
         eff, ignore = self.metric_min_effect.get(metric, self.min_effect), False
+        if metric == "ns_per_op" and self.noise.get(name) is not None:
+            eff = max(self.effect_floor, self.noise_k * float(self.noise[name]))
         for pat, sc in self.scenarios.items():
             if not fnmatch.fnmatchcase(name, pat):
                 continue
@@ -189,13 +226,23 @@ class Comparison:
     # deterministic: an exact metric, with a tolerance; statistical: a timing metric; status: the scenario
     # as a whole (new, missing, failed); exact: a struct size or an escape expectation, no tolerance
     kind: str
-    verdict: str  # regression | improvement | unchanged | new | missing | not-compared
+    # regression | improvement | unchanged | new | missing | not-compared | not-tested (gated, but could not be
+    # tested: exit 2) | unconfirmed (flagged in the first pass, not in the second)
+    verdict: str
     gated: bool = True  # False: shown only (timing against another machine's baseline)
     base: float | None = None  # median (or the exact value)
     head: float | None = None
     ratio: float | None = None  # head / base
-    p: float | None = None  # Mann-Whitney U, two-sided
+    p: float | None = None  # the test's p-value for "head is slower" (see ``test``)
     p_holm: float | None = None
+    test: str = ""  # signed-rank (one-sided, paired log-ratios) | Mann-Whitney (two-sided, pooled rounds)
+    p_down: float | None = None  # signed-rank: one-sided p for "head is faster" (reported, never failing)
+    p_down_holm: float | None = None
+    ci_lo: float | None = None  # 95% CI of the paired ratio (signed-rank only)
+    ci_hi: float | None = None
+    block_ratios: list[float] | None = None  # median paired ratio of each lockstep block
+    near_miss: bool = False  # significant towards slower, but under the minimum effect
+    confirmation: dict | None = None  # the second pass of a flagged comparison (see confirm)
     min_effect: float | None = None
     n_base: int = 0
     n_head: int = 0
@@ -228,8 +275,17 @@ class Decision:
         return [c for c in self.comparisons if c.fails]
 
     @property
+    def untested(self) -> list[Comparison]:
+        """untested lists the gated comparisons that could not be tested (they make the check exit 2)."""
+        return [c for c in self.comparisons if c.gated and c.verdict == "not-tested"]
+
+    @property
+    def near_misses(self) -> list[Comparison]:
+        return [c for c in self.comparisons if c.near_miss]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.regressions else 0
+        return 1 if self.regressions else (2 if self.untested else 0)
 
     def find(self, scenario: str, metric: str) -> Comparison | None:
         return next((c for c in self.comparisons if c.scenario == scenario and c.metric == metric), None)
@@ -240,23 +296,12 @@ class Decision:
         return d
 
 
-def holm(pvalues: list[float]) -> list[float]:
-    """holm returns Holm-Bonferroni adjusted p-values (NaN stays NaN and does not count as a test)."""
-    idx = sorted((i for i, p in enumerate(pvalues) if not math.isnan(p)), key=lambda i: pvalues[i])
-    m = len(idx)
-    out = [math.nan] * len(pvalues)
-    running = 0.0
-    for rank, i in enumerate(idx):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        out[i] = running
-    return out
-
-
-def min_p(n1: int, n2: int) -> float:
-    """min_p is the smallest two-sided Mann-Whitney p-value samples of these sizes can reach (no ties)."""
-    if n1 < 1 or n2 < 1:
-        return 1.0
-    return min(1.0, 2 / math.comb(n1 + n2, n1))
+def min_p(c: Comparison) -> float:
+    """min_p is the smallest p-value the test a comparison used can reach with its sample sizes
+    (stats computes it with that very test, exact or approximate as scipy chooses)."""
+    if c.test == "signed-rank":
+        return signed_rank_min_p(min(c.n_base, c.n_head))
+    return mann_whitney_min_p(c.n_base, c.n_head)
 
 
 def same_machine(a: dict, b: dict) -> tuple[bool, list[str]]:
@@ -345,19 +390,30 @@ def compare(base: dict, head: dict, config: Config | None = None, timing_gated: 
             comps.append(c)
             if c.p is not None and not math.isnan(c.p):
                 stat.append(c)
-    # Holm over every statistical test of this check, then the effect-size rule
-    adj = holm([c.p for c in stat])
-    for c, pa in zip(stat, adj):
+    # Holm over every statistical test of this check (and, separately, over the "faster" tests), then the rules
+    for c, pa in zip(stat, holm([c.p for c in stat])):
         c.p_holm = pa
+    down = [c for c in stat if c.p_down is not None]
+    for c, pa in zip(down, holm([c.p_down for c in down])):
+        c.p_down_holm = pa
+    for c in stat:
         _judge(c, cfg)
     if stat:
         m = len(stat)
         need = cfg.alpha / m
-        reachable = min(min_p(c.n_base, c.n_head) for c in stat)
-        if reachable >= need:
-            warnings.append(f"with {min(c.n_base for c in stat)} vs {min(c.n_head for c in stat)} rounds the smallest "
-                            f"possible p-value is {reachable:.2g}, but Holm over {m} comparisons needs p < {need:.2g}: "
-                            f"no timing regression can be detected; use more rounds or blocks, or a narrower --filter")
+        for c in stat:
+            reachable = min_p(c)
+            if reachable >= need and c.verdict == "unchanged":
+                c.verdict = "not-tested"
+                c.note = (f"{c.test}: with {c.n_base} vs {c.n_head} rounds the smallest possible p-value is "
+                          f"{reachable:.2g}, but Holm over {m} comparisons needs p < {need:.2g}")
+        blind = [c for c in stat if c.verdict == "not-tested"]
+        if blind:
+            warnings.append(f"{len(blind)} of {m} timing/GC comparisons cannot reach p < {need:.2g} (Holm over {m}): "
+                            f"no regression can be detected there; use more rounds or blocks, or a narrower --filter")
+    for c in comps:
+        if c.verdict == "not-tested" and not c.gated:
+            c.verdict = "unchanged"
     comps += _exact(base, head)
     return Decision(mode, base_label, head_label, True, timing_gated, comps, warnings,
                     config=asdict(cfg))
@@ -388,7 +444,7 @@ def _pairs(a: list[dict], b: list[dict]) -> list[tuple[dict, dict]] | None:
         return None
     bm = {key(r): r for r in b if r.get("n")}
     out = [(r, bm[key(r)]) for r in a if r.get("n") and key(r) in bm]
-    return out if len(out) >= 3 else None
+    return out or None
 
 
 def _statistical(name: str, metric: str, a: list[float], b: list[float], eff: float, cfg: Config,
@@ -404,16 +460,65 @@ def _statistical(name: str, metric: str, a: list[float], b: list[float], eff: fl
         c.note = f"both medians below {floor:g}: too few events to compare"
         return c
     fn = METRICS[metric].of_round
-    if pairs and all(fn(x) > 0 for x, _ in pairs):
-        # lockstep rounds: the median of paired ratios cancels the load both rounds of a pair shared
-        c.ratio = median(fn(y) / fn(x) for x, y in pairs)
-        c.paired = True
-    else:
-        c.ratio = mb / ma if ma else math.inf
+    if pairs and all(fn(x) > 0 and fn(y) > 0 for x, y in pairs):
+        return _paired_test(c, [(x.get("session"), math.log(fn(y) / fn(x))) for x, y in pairs])
+    c.ratio = mb / ma if ma else math.inf
+    c.test = "Mann-Whitney"
     if len(a) < 3 or len(b) < 3:
-        c.note = "fewer than 3 rounds on a side: not tested"
+        c.verdict, c.note = "not-tested", "fewer than 3 rounds on a side"
         return c
     c.p = mann_whitney_p(a, b)
+    return c
+
+
+def _paired_test(c: Comparison, log_ratios: list[tuple[object, float]]) -> Comparison:
+    """_paired_test tests lockstep rounds: one-sided Wilcoxon signed-rank on all pairs' log-ratios, and per block.
+
+    Why this test. Both rounds of a pair ran next to each other, so the
+    log-ratio cancels the load they shared; the pooled, unpaired U test
+    counted that load as variance (a true +12% was flagged in 43% of
+    simulated checks). What the log-ratios do not cancel is what a block (one
+    fresh worker pair) adds as a whole: where each process's heap and code
+    land. Simulated with numpy (log-ratio = log(shift) + a normal block
+    offset + a normal per-pair term of sd 3% x sqrt 2; 10 rounds x 4 blocks;
+    a suite of 44 one-sided tests at alpha / 44, Holm's first step; 400
+    trials per cell):
+
+    * signed-rank over the 40 pairs: +12% caught 100%, +5% 100%; suite A/A
+      false alarms 4% with no block effect, but 21% when blocks differ by a 1%
+      standard deviation: the pairs of a block are not independent;
+    * the same, and every block's median ratio on the same side of 1: 10%
+      A/A with 1% block effects, +5% still 98%;
+    * a t-test on the 4 block means (the honest unit, df = 3): A/A 6%, but
+      +12% caught only 87% and +5% 22%; a signed-rank test on 4 block medians
+      cannot go below p = 1/16 at all.
+
+    So significance comes from the pairs (power), the direction from every
+    block (a single odd block cannot make a regression), and what block
+    effects still fake is smaller than the minimum effect, which is
+    calibrated from the A/A spread of block medians (NOISE_K), and a flagged
+    regression must come back in a second, independent pass (confirm).
+    """
+    lrs = [x for _, x in log_ratios]
+    blocks: dict = {}
+    for blk, x in log_ratios:
+        blocks.setdefault(blk, []).append(x)
+    xs = sorted(lrs)
+    c.paired, c.test = True, "signed-rank"
+    c.n_base = c.n_head = len(xs)
+    c.ratio = math.exp(median(xs))
+    ranks = median_ci_ranks(len(xs))
+    if ranks:
+        c.ci_lo, c.ci_hi = math.exp(xs[ranks[0]]), math.exp(xs[ranks[1]])
+    c.block_ratios = [math.exp(median(v)) for v in blocks.values()]
+    if len(xs) < 3:
+        c.verdict, c.note = "not-tested", f"{len(xs)} paired rounds: too few for a test"
+        return c
+    if len(blocks) < MIN_BLOCKS:
+        c.verdict, c.note = "not-tested", f"{len(blocks)} lockstep block(s): at least {MIN_BLOCKS} are needed"
+        return c
+    c.p = signed_rank_p(lrs, "greater")
+    c.p_down = signed_rank_p(lrs, "less")
     return c
 
 
@@ -457,9 +562,14 @@ def _separated(c: Comparison, up: float) -> str:
 
 
 def _judge(c: Comparison, cfg: Config) -> None:
-    sig = c.p_holm is not None and c.p_holm < cfg.alpha
     up, down = 1 + c.min_effect, 1 / (1 + c.min_effect)
+    if c.test == "signed-rank":
+        _judge_paired(c, cfg, up, down)
+        return
+    sig = c.p_holm is not None and c.p_holm < cfg.alpha
     why = _separated(c, up) if c.sessions_base is not None and sig and (c.ratio > up or c.ratio < down) else ""
+    if sig and 1 < c.ratio <= up:
+        c.near_miss = True
     if why:
         c.note = "significant and beyond the minimum effect, but " + why
     elif sig and c.ratio > up:
@@ -470,6 +580,77 @@ def _judge(c: Comparison, cfg: Config) -> None:
         c.note = f"significant but within ±{c.min_effect:.0%} (minimum effect)"
     elif c.ratio > up or c.ratio < down:
         c.note = f"beyond ±{c.min_effect:.0%} but not significant after Holm"
+
+
+def _judge_paired(c: Comparison, cfg: Config, up: float, down: float) -> None:
+    """_judge_paired applies the rules of _paired_test: significant, every block agreeing, beyond the effect."""
+    slower = c.p_holm is not None and c.p_holm < cfg.alpha
+    faster = c.p_down_holm is not None and c.p_down_holm < cfg.alpha
+    blocks = c.block_ratios or []
+    if slower and not all(r > 1 for r in blocks):
+        c.note = "significant, but not every block is slower: " + ", ".join(f"x{r:.3f}" for r in blocks)
+    elif slower and c.ratio > up:
+        c.verdict = "regression"
+    elif slower and c.ratio > 1:
+        c.near_miss = True
+        c.note = f"near miss: significant but within +{c.min_effect:.1%} (minimum effect)"
+    elif faster and all(r < 1 for r in blocks) and c.ratio < down:
+        c.verdict = "improvement"
+    elif faster:
+        c.note = f"faster, significant, but within -{1 - down:.1%} or not in every block"
+    elif c.ratio > up or c.ratio < down:
+        c.note = f"beyond ±{c.min_effect:.1%} but not significant after Holm"
+
+
+def confirm(first: Decision, second: Decision) -> list[Comparison]:
+    """confirm keeps a first-pass timing regression only if the second pass (fresh worker pairs) flags it too.
+
+    The others become ``unconfirmed`` (shown, never failing). Both passes are
+    recorded on the comparison (``confirmation``) and in ``first.info``.
+    Returns the comparisons that were re-measured.
+    """
+    flagged = [c for c in first.regressions if c.kind == "statistical"]
+    for c in flagged:
+        s = second.find(c.scenario, c.metric)
+        c.confirmation = None if s is None else {
+            "verdict": s.verdict, "ratio": s.ratio, "ci_lo": s.ci_lo, "ci_hi": s.ci_hi, "p": s.p,
+            "p_holm": s.p_holm, "block_ratios": s.block_ratios, "note": s.note}
+        if s is None or not s.fails:
+            c.verdict = "unconfirmed"
+            c.note = ("flagged in the first pass, not confirmed by the second"
+                      + (f" (x{s.ratio:.3f}, p Holm {s.p_holm if s.p_holm is not None else '-'}: {s.verdict})"
+                         if s is not None and s.ratio is not None else ""))
+    first.info["confirmation"] = {"rechecked": [f"{c.scenario} {c.metric}" for c in flagged],
+                                  "confirmed": [f"{c.scenario} {c.metric}" for c in flagged if c.fails],
+                                  "second_pass_warnings": second.warnings}
+    return flagged
+
+
+def block_noise(base: dict, head: dict, metric: str = "ns_per_op") -> dict[str, float]:
+    """block_noise measures, from an A/A lockstep comparison (the same library on both sides), each scenario's
+    noise: the spread over blocks of a block's median paired log-ratio (NOISE_K uses it), as a robust standard
+    deviation (1.4826 x the median absolute deviation).
+
+    Why robust: on the shared VM one block in eight can land in a burst of load and move its median by 50%;
+    the plain standard deviation then tripled a scenario's minimum effect for every later check, although a
+    single odd block cannot fail a check anyway (every block must agree, and a second pass must confirm).
+    Scenarios with fewer than 3 blocks of paired rounds are left out.
+    """
+    fn = METRICS[metric].of_round
+    hmap = _rounds_by_name(head)
+    out = {}
+    for name, b in _rounds_by_name(base).items():
+        h = hmap.get(name)
+        pairs = _pairs(b.get("rounds") or [], (h or {}).get("rounds") or []) if h else None
+        blocks: dict = {}
+        for x, y in pairs or []:
+            if fn(x) > 0 and fn(y) > 0:
+                blocks.setdefault(x.get("session"), []).append(math.log(fn(y) / fn(x)))
+        meds = [median(v) for v in blocks.values()]
+        if len(meds) >= 3:
+            centre = median(meds)
+            out[name] = 1.4826 * median(abs(m - centre) for m in meds)
+    return out
 
 
 def _exact(base: dict, head: dict) -> list[Comparison]:

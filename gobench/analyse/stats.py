@@ -34,8 +34,12 @@ class Summary:
 
 
 def _binom_cdf(k: int, n: int) -> float:
-    """P(X <= k) for X ~ Binomial(n, 1/2)."""
-    return sum(math.comb(n, i) for i in range(0, k + 1)) / 2.0**n
+    """P(X <= k) for X ~ Binomial(n, 1/2), summed in log space: 2.0**n overflows a float at n = 1024."""
+    if k < 0:
+        return 0.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2) for i in range(k + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(x - top) for x in logs))
 
 
 def median_ci_ranks(n: int, confidence: float = CONFIDENCE) -> tuple[int, int] | None:
@@ -77,3 +81,49 @@ def mann_whitney_p(a: list[float], b: list[float]) -> float:
     from scipy.stats import mannwhitneyu
 
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def mann_whitney_min_p(n1: int, n2: int) -> float:
+    """mann_whitney_min_p is the smallest p-value mann_whitney_p can return for samples of these sizes.
+
+    It runs the very test on the most extreme samples (every value of one
+    side below every value of the other), so it follows scipy wherever scipy
+    switches from the exact distribution to the normal approximation (above
+    8 rounds a side) instead of assuming the exact 2 / C(n1 + n2, n1).
+    """
+    if n1 < 1 or n2 < 1:
+        return 1.0
+    return mann_whitney_p([float(i) for i in range(n1)], [float(n1 + i) for i in range(n2)])
+
+
+def signed_rank_p(log_ratios: list[float], alternative: str = "greater") -> float:
+    """signed_rank_p is the one-sided Wilcoxon signed-rank p-value that paired log-ratios are centred above 0
+    (``alternative="greater"``: head slower) or below it (``"less"``).
+
+    Zero differences are dropped (Wilcoxon's rule); no non-zero difference gives 1.0.
+    scipy uses the exact distribution up to 50 pairs and the normal approximation above.
+    """
+    if alternative not in ("greater", "less"):
+        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
+    xs = [x for x in log_ratios if x != 0]
+    if not xs:
+        return 1.0
+    from scipy.stats import wilcoxon
+
+    return float(wilcoxon(xs, alternative=alternative).pvalue)
+
+
+def signed_rank_min_p(n: int) -> float:
+    """signed_rank_min_p is the smallest one-sided p-value signed_rank_p can return for n pairs
+    (the very test on n distinct positive differences: exact or approximate as scipy chooses)."""
+    return 1.0 if n < 1 else signed_rank_p([float(i + 1) for i in range(n)], "greater")
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """wilson is the Wilson score 95% interval of a proportion k/n (k detections in n trials); (0, 1) for n = 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)

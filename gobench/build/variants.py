@@ -22,6 +22,11 @@ from dataclasses import dataclass, field
 # run identically placed code, and an edit elsewhere does not move a hot loop
 # (a false regression for the gate).
 FUNC_ALIGN = 64
+# REPRODUCIBLE_FLAGS make two builds of the same source identical wherever they are built: no absolute source
+# paths in the binary (-trimpath) and no VCS stamp (-buildvcs=false), so the two sides of `check --against`
+# (one built from a git worktree in a temporary folder) differ only by their code.
+REPRODUCIBLE_FLAGS = ("-trimpath", "-buildvcs=false")
+INJECT_PKG = "gobench/patterns"  # where the test-only injection knobs live (set with -X)
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Variant:
     def build_flags(self, funcalign: bool = True) -> list[str]:
         """build_flags returns the `go build` flags this variant adds; ``funcalign=False`` leaves function
         alignment at Go's default (the linker has -funcalign only since Go 1.25)."""
-        flags: list[str] = []
+        flags: list[str] = list(REPRODUCIBLE_FLAGS)
         if self.tags:
             flags += ["-tags", ",".join(self.tags)]
         ld = [f"-funcalign={FUNC_ALIGN}"] * funcalign + [f"-X {k}={v}" for k, v in sorted(self.ldflags_x.items())]
@@ -53,10 +58,14 @@ VARIANTS: dict[str, Variant] = {
         Variant("nogreenteagc", "GOEXPERIMENT=nogreenteagc: the pre-1.26 garbage collector.",
                 goexperiment="nogreenteagc"),
         # test-only: known regressions for the performance gate's self-test (gosrc/patterns/inject.go)
-        Variant("inject-slow", "Test-only: OrderItemNew creates every 5th item twice (about +20% time).",
-                tags=("gobench_inject_slow",), test_only=True),
+        *[Variant(f"inject-slow-{pct}", f"Test-only: OrderItemNew does {pct}% more work (nominal), allocating nothing.",
+                  tags=("gobench_inject_slow",), ldflags_x={INJECT_PKG + ".injectSlowPercent": str(pct)},
+                  test_only=True) for pct in (5, 10, 20)],
         Variant("inject-alloc", "Test-only: OrderItemNew makes one extra small allocation per item (+1 alloc/op).",
                 tags=("gobench_inject_alloc",), test_only=True),
+        Variant("inject-alloc-tenth", "Test-only: OrderItemNew makes one extra small allocation in every 10th item "
+                "(+0.1 alloc/op).", tags=("gobench_inject_alloc",), ldflags_x={INJECT_PKG + ".injectAllocEvery": "10"},
+                test_only=True),
     ]
 }
 

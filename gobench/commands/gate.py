@@ -5,13 +5,19 @@ stores the pooled run as results/baseline/baseline.json (store.baseline).
 ``check`` measures again, either the same way as the baseline or (``against``)
 in lockstep with a build of another git ref (collect.gate_sessions), lets
 analyse.gate decide, and writes the summary, the decision, both sides' runs
-and the chart (present.gatereport) to results/gate/. Both return an exit
-code: 0 pass, 1 regression, 2 could not check, 130 interrupted.
+and the chart (present.gatereport) to results/gate/. With ``against``, a
+scenario flagged as a timing regression is measured again in fresh worker
+pairs and fails only if that second pass agrees (confirm_flagged).
+``calibrate`` (`invoke gate-calibrate`) measures each scenario's A/A noise
+into results/baseline/noise.json, from which the gate sets ns/op minimum
+effects. All return an exit code: 0 pass, 1 regression, 2 could not check,
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -41,9 +47,21 @@ DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check rep
 DEFAULT_BUILDS = ("default", "arenas")
 
 
-def load_config(path: Path = baselinefile.CONFIG_PATH) -> Config:
-    """load_config reads results/baseline/gate.json over the gate's defaults (no file: the defaults)."""
-    return gate.config_from(baselinefile.read_config(path), str(path))
+def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path = baselinefile.NOISE_PATH,
+                out: IO[str] | None = None) -> Config:
+    """load_config reads results/baseline/gate.json over the gate's defaults (no file: the defaults), with the
+    calibrated noise of results/baseline/noise.json when it was measured on this machine (noise is a property
+    of a machine and its load: another machine's would set wrong minimum effects; then the defaults apply)."""
+    cfg = gate.config_from(baselinefile.read_config(path), str(path))
+    noise, where = baselinefile.read_noise(noise_path)
+    same, diffs = gate.same_machine(where, machine.describe())
+    if noise and not same:
+        if out:
+            out.write(f"note: {noise_path} was calibrated on another machine ({'; '.join(diffs)}): not used; "
+                      f"run `invoke gate-calibrate` here for per-scenario minimum effects\n")
+        noise = {}
+    cfg.noise = noise
+    return cfg
 
 
 def _settings(quick: bool, rounds: int | None = None, round_ms: float | None = None) -> Settings:
@@ -101,7 +119,7 @@ def check(against: str | None = None, strict_timing: bool = False, filter_: str 
     """check runs the gate: against the baseline file, or (``against``) against a git ref, ABBA."""
     t0 = time.monotonic()
     try:
-        cfg = load_config(config_path)
+        cfg = load_config(config_path, out=out)
         if against:
             decision, runs = _check_against(against, filter_, _settings(quick, rounds, round_ms),
                                             blocks or DEFAULT_BLOCKS, list(builds or DEFAULT_BUILDS), cfg, out)
@@ -166,22 +184,82 @@ def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, bui
         head_src = {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
         base_run, head_run = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": ref, "commit": commit},
                                                head_src, out)
-    summary.attach(base_run)
-    summary.attach(head_run)
-    decision = gate.compare(base_run, head_run, cfg, timing_gated=True, mode="against",
-                            base_label=f"{ref} ({commit[:8]})",
-                            head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
+        summary.attach(base_run)
+        summary.attach(head_run)
+        decision = gate.compare(base_run, head_run, cfg, timing_gated=True, mode="against",
+                                base_label=f"{ref} ({commit[:8]})",
+                                head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
+        runs = {"base": base_run, "head": head_run}
+        runs.update(confirm_flagged(decision, base, head, st, blocks, {"ref": ref, "commit": commit}, head_src, cfg,
+                                    out))
+        # inside the worktree, so that a line only the base has is shown with its source
+        decision.info["explanation"] = gate_profile.explain(decision, base, head, baselinefile.OUT_DIR / "profiles",
+                                                            out)
     decision.info.update(settings=st.as_dict(), blocks=blocks, order=base_run["gate"]["order"], builds=builds)
-    decision.info["explanation"] = gate_profile.explain(decision, base, head, baselinefile.OUT_DIR / "profiles", out)
-    return decision, {"base": base_run, "head": head_run}
+    return decision, runs
+
+
+def confirm_flagged(decision: Decision, base: worktree.Side, head: worktree.Side, st: Settings, blocks: int,
+                    base_src: dict, head_src: dict, cfg: Config, out: IO[str]) -> dict[str, dict]:
+    """confirm_flagged measures the scenarios with a timing regression again, in fresh worker pairs, and keeps
+    a regression only if this second pass flags it too (analyse.gate.confirm). Returns the second pass's runs
+    ({} when nothing was flagged)."""
+    flagged = sorted({c.scenario for c in decision.regressions if c.kind == "statistical"})
+    if not flagged:
+        return {}
+    out.write(f"confirming {len(flagged)} flagged scenario(s) in fresh worker pairs: {', '.join(flagged)}\n")
+    only = "^(" + "|".join(re.escape(n) for n in flagged) + ")$"
+    b2, h2 = gate_sessions.run_abba(base, head, only, st, blocks, base_src, head_src, out)
+    summary.attach(b2)
+    summary.attach(h2)
+    second = gate.compare(b2, h2, cfg, timing_gated=decision.timing_gated, mode=decision.mode)
+    gate.confirm(decision, second)
+    return {"base.confirm": b2, "head.confirm": h2}
+
+
+def calibrate(quick: bool = True, filter_: str | None = None, blocks: int = 8, builds: list[str] | None = None,
+              path: Path = baselinefile.NOISE_PATH, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """calibrate measures each scenario's A/A lockstep noise (the working tree's libraries against themselves,
+    ``blocks`` blocks) and writes it to ``path`` (results/baseline/noise.json: commit it with the baseline)."""
+    try:
+        if not isinstance(blocks, int) or blocks < 3:
+            raise ValueError(f"--blocks must be an integer >= 3 (a spread over blocks), got {blocks!r}")
+        st = _settings(quick)
+        side = worktree.build_side(list(builds or DEFAULT_BUILDS), out=out)
+        src = {"ref": "working tree (A/A calibration)"}
+        b, h = gate_sessions.run_abba(side, side, filter_, st, blocks, src, src, out)
+    except (ValueError, GateError) as e:
+        print(f"gobench: {e}", file=err)
+        return 2
+    except KeyboardInterrupt:
+        print("\ngobench: interrupted; no calibration written.", file=err)
+        return 130
+    for role, run in (("base", b), ("head", h)):  # the raw A/A rounds, to see where the noise came from
+        atomic.write_json(baselinefile.OUT_DIR / f"calibrate.{role}.run.json", summary.attach(run))
+    noise = gate.block_noise(b, h)
+    if not noise:
+        print("gobench: no scenario had 3 blocks of paired rounds; nothing written", file=err)
+        return 2
+    cfg = gate.config_from(baselinefile.read_config(), str(baselinefile.CONFIG_PATH))
+    cfg.noise = noise
+    atomic.write_json(path, baselinefile.noise_doc({n: {"ns_per_op": round(v, 5)} for n, v in noise.items()},
+                                                    b["machine"], st.as_dict(), blocks))
+    out.write(f"calibrated {len(noise)} scenarios ({blocks} A/A blocks of {st.rounds} x {st.round_ms:g} ms) -> "
+              f"{path}\n  ns/op minimum effect = max({cfg.effect_floor:.0%}, {cfg.noise_k:g} x noise):\n")
+    for n, v in sorted(noise.items(), key=lambda kv: -kv[1]):
+        out.write(f"  {n:32s} noise {v * 100:5.2f}%  ->  minimum effect {cfg.for_scenario(n, 'ns_per_op')[0]:.1%}\n")
+    out.write(f"commit it with the baseline: git add {_rel(path)}\n")
+    return 0
 
 
 def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = baselinefile.OUT_DIR,
                   out: IO[str] = sys.stdout) -> Path:
-    """write_outputs writes summary.md, decision.json, each side's run and bench.txt, and the chart."""
+    """write_outputs writes summary.md, comment.md (for the pull request), decision.json, each side's run and
+    bench.txt, and the chart."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md = gatereport.markdown(decision)
     atomic.write_text(out_dir / "summary.md", md)
+    atomic.write_text(out_dir / "comment.md", gatereport.comment(decision, _chart_link()))
     atomic.write_json(out_dir / "decision.json", decision.as_dict())
     for role, run in runs.items():
         atomic.write_json(out_dir / f"{role}.run.json", run)
@@ -192,6 +270,12 @@ def write_outputs(decision: Decision, runs: dict[str, dict], out_dir: Path = bas
         out.write(f"gobench: warning: chart not written: {e}\n")
     _step_summary(md)
     return out_dir
+
+
+def _chart_link() -> str:
+    """_chart_link is where a pull-request reader finds the chart: the Actions run (its artifact) in CI."""
+    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else "ratios.png"
 
 
 def _step_summary(md: str) -> None:

@@ -1,100 +1,205 @@
-"""`invoke gate-selftest`: the gate's own false alarms and detections, measured.
+"""`invoke gate-selftest`: the gate's own false alarms and power, measured.
 
-Each trial compares the default library with a build standing in for it,
-in lockstep, and lets analyse.gate decide: against itself (A/A: any
-regression is a false alarm), and against the test-only builds
-inject-slow (20% slower) and inject-alloc (one more allocation per op,
-gosrc/patterns/inject.go) that must be caught.
+Each trial runs what `invoke check --against` runs (lockstep ABBA blocks,
+the decision, and the second pass for a flagged timing regression), with
+the default library on the base side and, on the head side, a build
+standing in for it:
+
+    A/A           the same library: any failure is a false alarm
+    A/A-worktree  HEAD built a second time from a git worktree in a temporary
+                  folder on the base side: differences between two builds of the
+                  same commit (source paths, VCS stamps) are false alarms too
+    A/A-noisy     the same library, with a CPU-bound process started a few seconds
+                  into the check on one core for part of it (a noisy neighbour)
+    slow-5/10/20  test-only builds doing 5, 10, 20% more work per
+                  OrderItem/new operation that allocates nothing
+                  (gosrc/patterns/inject.go): detected only when the *timing*
+                  tier fails OrderItem/new ns/op
+    alloc-1       one more allocation per op (+1 alloc/op)
+    alloc-0.1     one more allocation in every tenth op (+0.1 alloc/op)
+
+It prints detections (or false alarms) over trials with Wilson 95%
+intervals, the ns/op change the gate measured for each slow build (the
+injected percentages are nominal), and the wall time.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
+import subprocess
 import sys
+import threading
 import time
-from typing import IO
+from dataclasses import dataclass
+from typing import IO, Iterator
 
 from gobench.analyse import gate
 from gobench.analyse.gate import Config, Decision
+from gobench.analyse.stats import wilson
 from gobench.build import worktree
 from gobench.collect import gate_sessions
 from gobench.collect.protocol import Settings
-from gobench.commands.gate import DEFAULT_BLOCKS, FULL, QUICK, load_config
+from gobench.commands.gate import DEFAULT_BLOCKS, FULL, QUICK, confirm_flagged, load_config
 from gobench.errors import GateError
 
-TRIALS = {
-    # name: (head variant standing in for "default", what must be caught)
-    "A/A": ("default", None),
-    "slow": ("inject-slow", ("OrderItem/new", "ns_per_op")),
-    "alloc": ("inject-alloc", ("OrderItem/new", "allocs_per_op")),
+
+@dataclass(frozen=True)
+class Kind:
+    """Kind is one kind of self-test trial: the head build and what the gate must catch (None: nothing)."""
+
+    head_variant: str
+    target: tuple[str, str] | None
+    noisy: bool = False
+    worktree: bool = False  # build the base side from a git worktree of HEAD
+
+
+KINDS = {
+    "A/A": Kind("default", None),
+    "A/A-worktree": Kind("default", None, worktree=True),
+    "A/A-noisy": Kind("default", None, noisy=True),
+    "slow-5": Kind("inject-slow-5", ("OrderItem/new", "ns_per_op")),
+    "slow-10": Kind("inject-slow-10", ("OrderItem/new", "ns_per_op")),
+    "slow-20": Kind("inject-slow-20", ("OrderItem/new", "ns_per_op")),
+    "alloc-1": Kind("inject-alloc", ("OrderItem/new", "allocs_per_op")),
+    "alloc-0.1": Kind("inject-alloc-tenth", ("OrderItem/new", "allocs_per_op")),
 }
 SELFTEST_FILTER = "^OrderItem/"
+# the noisy neighbour: starts this long into a trial, on this core, for this long
+NOISE_START_S, NOISE_CPU, NOISE_DURATION_S = 3.0, 1, 15.0
+
+
+def parse_kinds(text: str | None) -> list[str]:
+    """parse_kinds reads a comma-separated list of kinds (None or "": all), raising ValueError naming the known ones."""
+    kinds = [k.strip() for k in (text or "").split(",") if k.strip()] or list(KINDS)
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise ValueError(f"unknown self-test kind(s) {', '.join(bad)}; known: {', '.join(KINDS)}")
+    return kinds
+
+
+@contextlib.contextmanager
+def noisy_neighbour(start_s: float = NOISE_START_S, duration_s: float = NOISE_DURATION_S,
+                    cpu: int = NOISE_CPU) -> Iterator[None]:
+    """noisy_neighbour runs a CPU-bound process pinned to one core, from ``start_s`` for ``duration_s`` seconds,
+    while the block runs; it is always stopped (by its pid) when the block ends."""
+    procs: list[subprocess.Popen] = []
+    cpus = {cpu} if cpu in os.sched_getaffinity(0) else set(list(os.sched_getaffinity(0))[-1:])
+    code = f"import os,time\nos.sched_setaffinity(0, {cpus!r})\nt=time.monotonic()+{duration_s}\n" \
+           "while time.monotonic() < t: pass\n"
+    timer = threading.Timer(start_s, lambda: procs.append(subprocess.Popen([sys.executable, "-c", code])))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, filter_: str = SELFTEST_FILTER,
               out: IO[str] = sys.stdout) -> Decision:
-    """run_trial runs one self-test trial: default against itself or against a test-only regression, ABBA."""
-    head_variant, _ = TRIALS[kind]
-    base = worktree.build_side(["default"], out=out)
-    head = worktree.build_side(["default"], variant_for={"default": head_variant}, out=out)
-    b, h = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": "default build"},
-                                  {"ref": f"{head_variant} build"}, out)
-    d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label="default", head_label=head_variant)
+    """run_trial runs one self-test trial as `check --against` would: lockstep, decision, confirmation."""
+    k = KINDS[kind]
+    cfg = cfg or Config()
+    with contextlib.ExitStack() as stack:
+        src = None
+        if k.worktree:
+            wt, _ = stack.enter_context(worktree.worktree("HEAD"))
+            src = wt / "gosrc"
+        base = worktree.build_side(["default"], src_root=src, out=out)
+        head = worktree.build_side(["default"], variant_for={"default": k.head_variant}, out=out)
+        bsrc = {"ref": "HEAD built in a git worktree" if k.worktree else "default build"}
+        hsrc = {"ref": f"{k.head_variant} build"}
+        if k.noisy:
+            stack.enter_context(noisy_neighbour())
+        b, h = gate_sessions.run_abba(base, head, filter_, st, blocks, bsrc, hsrc, out)
+        d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label=bsrc["ref"],
+                         head_label=k.head_variant)
+        confirm_flagged(d, base, head, st, blocks, bsrc, hsrc, cfg, out)
     d.info.update(trial=kind, settings=st.as_dict(), blocks=blocks)
     return d
 
 
-def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS,
-             out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """selftest repeats A/A, slow and alloc trials; prints false alarms and detections.
+def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS, kinds: str | None = None,
+             filter_: str = SELFTEST_FILTER, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+    """selftest repeats ``trials`` trials of each kind and prints false alarms and detections with Wilson intervals.
 
     Returns 0 when there was no false alarm and every injected regression was
     caught, 1 otherwise, 2 when it could not run.
     """
-    if not isinstance(trials, int) or trials < 1:
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         print(f"gobench: --trials must be a positive integer, got {trials!r}", file=err)
         return 2
+    try:
+        names = parse_kinds(kinds)
+    except ValueError as e:
+        print(f"gobench: {e}", file=err)
+        return 2
     st = QUICK if quick else FULL
-    counts = {k: {"trials": 0, "fail": 0, "caught": 0} for k in TRIALS}
+    counts = {k: {"trials": 0, "fail": 0, "could_not": 0, "caught": 0, "significant": 0, "ratios": [],
+                  "wall": []} for k in names}
     t0 = time.monotonic()
     quiet = open(os.devnull, "w")
     try:
-        cfg = load_config()
+        cfg = load_config(out=out)
         for i in range(trials):
-            for kind, (_, target) in TRIALS.items():
-                d = run_trial(kind, st, blocks, cfg, out=quiet)
-                c = counts[kind]
+            for kind in names:
+                t1 = time.monotonic()
+                d = run_trial(kind, st, blocks, cfg, filter_, out=quiet)
+                c, target = counts[kind], KINDS[kind].target
                 c["trials"] += 1
-                c["fail"] += d.exit_code != 0
+                c["wall"].append(time.monotonic() - t1)
+                c["fail"] += d.exit_code == 1
+                c["could_not"] += d.exit_code == 2
                 hit = d.find(*target) if target else None
-                caught = bool(hit and hit.fails)
-                c["caught"] += caught
+                c["caught"] += bool(hit and hit.fails)
+                if hit and hit.ratio and hit.metric == "ns_per_op":
+                    c["ratios"].append(hit.ratio)
+                    # the test's power apart from the minimum effect: significantly slower after Holm
+                    c["significant"] += hit.p_holm is not None and hit.p_holm < cfg.alpha and hit.ratio > 1
                 regs = ", ".join(f"{r.scenario} {r.metric} x{r.ratio:.3f}" if r.ratio else f"{r.scenario} {r.metric}"
                                  for r in d.regressions) or "none"
-                for x in d.comparisons:  # how close did noise come? (A/A: every timing comparison)
-                    if kind == "A/A" and x.metric == "ns_per_op" and x.ratio and x.p_holm is not None:
-                        c.setdefault("worst", []).append((abs(math.log(x.ratio)), x.ratio, x.p_holm, x.scenario))
-                tgt = f" target {hit.metric} x{hit.ratio:.3f} p_holm={hit.p_holm if hit.p_holm is not None else '-'}" \
-                    if hit and hit.ratio else ""
-                out.write(f"trial {i + 1}/{trials} {kind:5s}: exit {d.exit_code}; regressions: {regs}{tgt} "
-                          f"({time.monotonic() - t0:.0f} s)\n")
+                near = ", ".join(f"{r.scenario} x{r.ratio:.3f}" for r in d.near_misses)
+                tgt = ""
+                if hit and hit.ratio:
+                    tgt = (f"; target {hit.metric} x{hit.ratio:.3f} {hit.verdict}"
+                           + (f" (p Holm {hit.p_holm:.2g}, min effect {hit.min_effect:.1%})"
+                              if hit.p_holm is not None else ""))
+                out.write(f"trial {i + 1}/{trials} {kind:9s}: exit {d.exit_code}; regressions: {regs}{tgt}"
+                          + (f"; near misses: {near}" if near else "") + f" ({time.monotonic() - t1:.0f} s)\n")
                 out.flush()
     except (ValueError, GateError) as e:
         print(f"gobench: {e}", file=err)
         return 2
+    except KeyboardInterrupt:
+        print("\ngobench: interrupted; the trials so far:", file=err)
     finally:
         quiet.close()
-    aa, slow, alloc = counts["A/A"], counts["slow"], counts["alloc"]
-    worst = max(aa.get("worst") or [(0, 1.0, 1.0, "-")])
-    low_p = min((w[2] for w in aa.get("worst") or []), default=1.0)
-    out.write(f"\nself-test ({'quick' if quick else 'full'} settings: {st.rounds} x {st.round_ms:g} ms rounds, "
-              f"{blocks} lockstep blocks, "
-              f"{time.monotonic() - t0:.0f} s):\n"
-              f"  A/A false alarms:          {aa['fail']}/{aa['trials']} (largest A/A ns/op change "
-              f"x{worst[1]:.3f} on {worst[3]}; smallest A/A p Holm {low_p:.2g})\n"
-              f"  inject-slow detected:      {slow['caught']}/{slow['trials']} (as a timing regression on "
-              f"OrderItem/new ns/op; gate failed {slow['fail']}/{slow['trials']})\n"
-              f"  inject-alloc detected:     {alloc['caught']}/{alloc['trials']} (allocs/op on OrderItem/new)\n")
-    ok = aa["fail"] == 0 and slow["caught"] == slow["trials"] and alloc["caught"] == alloc["trials"]
+    out.write("\n" + table(counts, st, blocks, time.monotonic() - t0, filter_))
+    ok = all(c["fail"] == 0 if KINDS[k].target is None else c["caught"] == c["trials"] for k, c in counts.items())
     return 0 if ok else 1
+
+
+def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str) -> str:
+    """table renders the self-test's counts: detections or false alarms, Wilson 95% interval, wall time."""
+    lines = [f"gate self-test (--against mode: {st.rounds} x {st.round_ms:g} ms rounds, {blocks} lockstep blocks, "
+             f"filter {filter_!r}; {wall_s:.0f} s):",
+             f"  {'kind':12s} {'what counts':34s} {'count':>7s}  {'Wilson 95%':14s} {'s/trial':>8s}  measured"]
+    for kind, c in counts.items():
+        n = c["trials"]
+        if not n:
+            continue
+        k = KINDS[kind]
+        hits = c["fail"] if k.target is None else c["caught"]
+        what = "false alarms (exit 1)" if k.target is None else f"detected ({k.target[1]} failed)"
+        lo, hi = wilson(hits, n)
+        extra = f"could not check {c['could_not']}/{n}" if c["could_not"] else ""
+        if c["ratios"]:
+            rs = sorted(c["ratios"])
+            extra = (f"ns/op x{rs[len(rs) // 2]:.3f} (median; {rs[0]:.3f}-{rs[-1]:.3f}), significant "
+                     f"{c['significant']}/{n} " + extra).strip()
+        wall = sum(c["wall"]) / n
+        lines.append(f"  {kind:12s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f}  {extra}")
+    return "\n".join(lines) + "\n"

@@ -41,14 +41,15 @@ def render(rows: list[Row], run_a: dict, run_b: dict, markdown: bool = False) ->
     for m in dict.fromkeys(r.metric for r in rows):
         body = []
         for r in (r for r in rows if r.metric == m):
-            p = "" if r.p is None or math.isnan(r.p) else f"p={r.p:.3f}"
+            p = "" if r.p is None or math.isnan(r.p) else f"p={r.p:.3f} p_holm={r.p_holm:.3f}"
             n = f"n={(r.a or {}).get('n', 0)}+{(r.b or {}).get('n', 0)}"
             body.append([r.name, _cell(r.a), _cell(r.b),
                          "-" if r.ratio is None else f"{r.ratio:.3f}x", delta(r), f"{p} {n}".strip()])
         out.append(f"{m} ({unit_of(m)})")
         out.append(render_table(body, HEADER, markdown))
-    out.append(f"delta: change of the median where the Mann-Whitney U test gives p < {ALPHA}; "
-               "~ means no significant difference.")
+    tested = sum(r.p_holm is not None for r in rows)
+    out.append(f"delta: change of the median where the Mann-Whitney U test gives p < {ALPHA} after Holm's "
+               f"correction over the {tested} tests of this comparison (p_holm); ~ means no significant difference.")
     small = [r for r in rows if r.a and r.b and min(r.a.get("n", 0), r.b.get("n", 0)) < MIN_ROUNDS]
     if small:
         out.append(f"Some benchmarks have fewer than {MIN_ROUNDS} rounds on a side: too few for a difference to "

@@ -23,7 +23,8 @@ def _change(c) -> str:
         return f"{c.head - c.base:+g}" if c.metric == "struct_size" else ("lost" if c.base and not c.head else "-")
     if c.ratio is None or math.isinf(c.ratio):
         return "-" if c.ratio is None else "from 0"
-    return f"{(c.ratio - 1) * 100:+.1f}%"
+    ci = f" [{(c.ci_lo - 1) * 100:+.1f}, {(c.ci_hi - 1) * 100:+.1f}]" if c.ci_lo is not None else ""
+    return f"{(c.ratio - 1) * 100:+.1f}%{ci}"
 
 
 def _p(c) -> str:
@@ -37,7 +38,14 @@ def _rule(c) -> str:
     if c.kind == "deterministic":
         return "exact-ish: " + c.note
     if c.kind == "statistical":
-        rule = f"U test (Holm) and >{c.min_effect:.0%}" + (" (paired rounds)" if c.paired else "")
+        test = "signed-rank, paired rounds" if c.test == "signed-rank" else "U test"
+        rule = f"{test} (Holm) and >{c.min_effect:.1%}"
+        if c.block_ratios:
+            rule += "; blocks " + " ".join(f"{(r - 1) * 100:+.1f}%" for r in c.block_ratios)
+        if c.confirmation:
+            k = c.confirmation
+            rule += (f"; second pass: {k['verdict']}" + (f" {(k['ratio'] - 1) * 100:+.1f}%" if k.get("ratio") else "")
+                     + (f" p Holm {k['p_holm']:.2g}" if k.get("p_holm") is not None else ""))
         return rule + (f"; {c.note}" if c.note else "")
     return c.note
 
@@ -57,12 +65,18 @@ def markdown(d) -> str:
     regs = d.regressions
     shown = [c for c in d.comparisons if not c.gated and c.verdict in ("regression", "improvement")]
     imps = [c for c in d.comparisons if c.gated and c.verdict == "improvement"]
-    same = [c for c in d.comparisons if c.verdict == "unchanged"]
+    same = [c for c in d.comparisons if c.verdict in ("unchanged", "unconfirmed") and not c.near_miss]
     other = [c for c in d.comparisons if c.verdict in ("new", "missing", "not-compared")]
-    head = "FAIL" if regs else "PASS"
+    head = verdict(d)
     out = [f"## gobench performance gate: {head}" + (f" ({len(regs)} regression{'s' * (len(regs) != 1)})" if regs else ""),
-           "",
-           f"- base: **{d.base_label}**; head: **{d.head_label}**; mode: {d.mode}"]
+           ""]
+    if d.untested:
+        out += [f"**Could not check** {len(d.untested)} gated comparison(s):", ""]
+        out += [f"- {c.scenario} {unit_of(c.metric)}: {c.note}" for c in d.untested] + [""]
+    if d.near_misses:
+        out += [f"**Near misses** ({len(d.near_misses)}): significantly slower, but under the scenario's minimum "
+                "effect (not failing):", ""] + _table(d.near_misses) + [""]
+    out += [f"- base: **{d.base_label}**; head: **{d.head_label}**; mode: {d.mode}"]
     info = d.info
     st = info.get("settings") or {}
     if st:
@@ -74,15 +88,23 @@ def markdown(d) -> str:
         out.append(f"- settings: {how}; wall time {info.get('wall_s', '?')} s")
     cfg = d.config or {}
     out.append(f"- rules: allocs/op +{cfg.get('allocs_abs_tol')} max; B/op +{(cfg.get('bytes_rel_tol') or 0) * 100:g}% "
-               f"(at least {cfg.get('bytes_abs_tol')} B) max; ns/op and GCs/1k ops: Mann-Whitney U significant at "
-               f"{cfg.get('alpha')} after Holm AND median change beyond the minimum effect "
+               f"(at least {cfg.get('bytes_abs_tol')} B) max; ns/op and GCs/1k ops: significant at "
+               f"{cfg.get('alpha')} after Holm (paired rounds: one-sided signed-rank test, every block the same way; "
+               f"otherwise Mann-Whitney U) AND change beyond the minimum effect "
                f"({(cfg.get('min_effect') or 0) * 100:g}%"
                + "".join(f", {k} {v * 100:g}%" for k, v in (cfg.get("metric_min_effect") or {}).items())
-               + ", unless configured per scenario)")
+               + (f", or max({(cfg.get('effect_floor') or 0) * 100:g}%, {cfg.get('noise_k')} x calibrated noise)"
+                  if cfg.get("noise") else "") + ", unless configured per scenario)")
+    conf = info.get("confirmation")
+    if conf:
+        out.append(f"- confirmation: {len(conf['rechecked'])} flagged in the first pass, measured again in fresh "
+                   f"worker pairs; {len(conf['confirmed'])} confirmed")
     out.append(f"- timing gated: {'yes' if d.timing_gated else 'no (shown only)'}")
     for w in d.warnings:
         out += ["", f"> **warning:** {w}"]
-    sections = [("Regressions", regs), ("Timing changes shown, not gated", shown), ("Improvements", imps)]
+    unconf = [c for c in d.comparisons if c.verdict == "unconfirmed"]
+    sections = [("Regressions", regs), ("Flagged once, not confirmed", unconf),
+                ("Timing changes shown, not gated", shown), ("Improvements", imps)]
     for title, rows in sections:
         if rows:
             out += ["", f"### {title} ({len(rows)})", ""] + _table(rows)
@@ -94,21 +116,53 @@ def markdown(d) -> str:
     if other:
         out += ["", f"### Not compared ({len(other)})", ""]
         out += [f"- {c.scenario}: {c.verdict}: {c.note}" for c in other]
-    out += ["", "p: two-sided Mann-Whitney U over pooled rounds; p Holm: adjusted for all timing/GC comparisons "
-            "of this check. Exit status: 0 pass, 1 regression, 2 could not check."]
+    out += ["", "change: paired rounds: exp(median log-ratio) [95% CI]; otherwise ratio of medians. p: one-sided "
+            "(head slower) Wilcoxon signed-rank on paired log-ratios, or two-sided Mann-Whitney U over pooled rounds; "
+            "p Holm: adjusted for all timing/GC comparisons of this check. "
+            "Exit status: 0 pass, 1 regression, 2 could not check."]
     return "\n".join(out) + "\n"
+
+
+def comment(d, chart_link: str) -> str:
+    """comment renders the short pull-request comment: verdict, regressions, near misses, improvements and
+    one link to the chart (results/gate/comment.md; the step summary keeps the full report)."""
+    def line(c) -> str:
+        conf = c.confirmation or {}
+        again = f"; second pass {(conf['ratio'] - 1) * 100:+.1f}%" if conf.get("ratio") else ""
+        return f"- `{c.scenario}` {unit_of(c.metric)}: {fmt_num(c.base)} -> {fmt_num(c.head)} ({_change(c)}{again})"
+
+    imps = [c for c in d.comparisons if c.gated and c.verdict == "improvement"]
+    out = [f"### gobench performance gate: {verdict(d)}", "",
+           f"{d.head_label} vs {d.base_label}."]
+    for title, rows in (("Regressions", d.regressions), ("Could not check", d.untested),
+                        ("Near misses (significant, under the minimum effect; not failing)", d.near_misses),
+                        ("Improvements", imps)):
+        if rows:
+            out += ["", f"**{title}** ({len(rows)})", ""] + [line(c) + (f": {c.note}" if title == "Could not check"
+                                                                         else "") for c in rows]
+    if not (d.regressions or d.untested or d.near_misses or imps):
+        out += ["", "No change beyond the noise."]
+    out += ["", f"[Chart of every ratio]({chart_link}) · full summary in the job's step summary."]
+    return "\n".join(out) + "\n"
+
+
+def verdict(d) -> str:
+    """verdict is FAIL (a regression), COULD NOT CHECK (a gated metric untested) or PASS."""
+    return "FAIL" if d.regressions else ("COULD NOT CHECK" if d.untested else "PASS")
 
 
 def terminal(d) -> str:
     """terminal renders the verdict and the changed rows as plain text."""
-    rows = [c for c in d.comparisons if c.verdict in ("regression", "improvement")]
-    lines = [f"gate: {'FAIL' if d.regressions else 'PASS'}: {len(d.regressions)} regression(s), "
+    rows = [c for c in d.comparisons if c.verdict in ("regression", "improvement", "unconfirmed", "not-tested")
+            or c.near_miss]
+    lines = [f"gate: {verdict(d)}: {len(d.regressions)} regression(s), {len(d.near_misses)} near miss(es), "
              f"{sum(c.verdict == 'improvement' and c.gated for c in d.comparisons)} improvement(s), "
              f"{sum(c.verdict == 'unchanged' for c in d.comparisons)} unchanged; base {d.base_label}, head {d.head_label}"]
     for w in d.warnings:
         lines.append(f"warning: {w}")
     for c in rows:
-        tag = "REGRESSION" if c.fails else ("regression (not gated)" if c.verdict == "regression" else c.verdict)
+        tag = "REGRESSION" if c.fails else ("regression (not gated)" if c.verdict == "regression" else
+                                            "near miss" if c.near_miss else c.verdict)
         lines.append(f"  {tag:22s} {c.scenario:28s} {c.metric:15s} {fmt_num(c.base):>10s} -> {fmt_num(c.head):>10s} "
                      f"{_change(c):>12s}  p {_p(c)}  {c.note}")
     return "\n".join(lines)

@@ -1,5 +1,8 @@
 """The performance gate's files: the committed baseline, its thresholds file and the check's output folder.
 
+``results/baseline/noise.json`` (schema ``gobench.gate-noise/1``, from
+``invoke gate-calibrate``) holds each scenario's measured A/A noise, from
+which the gate derives its minimum effects.
 ``results/baseline/baseline.json`` (schema ``gobench.baseline/1``) wraps a
 run record with what is needed to repeat it (settings, builds, sessions,
 filter); ``results/baseline/gate.json`` optionally overrides the gate's
@@ -24,6 +27,8 @@ BASELINE_SCHEMA = "gobench.baseline/1"
 BASELINE_DIR = RESULTS / "baseline"
 BASELINE_PATH = BASELINE_DIR / "baseline.json"
 CONFIG_PATH = BASELINE_DIR / "gate.json"
+NOISE_PATH = BASELINE_DIR / "noise.json"  # `invoke gate-calibrate`: each scenario's A/A lockstep noise
+NOISE_SCHEMA = "gobench.gate-noise/1"
 OUT_DIR = RESULTS / "gate"  # where `invoke check` writes summary.md, decision.json and both sides' runs
 
 REDO = "record a new one with `invoke baseline` and commit results/baseline/baseline.json"
@@ -69,3 +74,28 @@ def read_config(path: Path = CONFIG_PATH) -> dict:
     if not isinstance(doc, dict):
         raise GateError(f"{path}: expected a JSON object of gate settings, got {type(doc).__name__}")
     return doc
+
+
+def noise_doc(noise: dict[str, dict], machine: dict, settings: dict, blocks: int) -> dict:
+    """noise_doc wraps calibrated noise ({scenario: {"ns_per_op": spread, ...}}) with how it was measured."""
+    return {"schema": NOISE_SCHEMA, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "machine": machine, "settings": settings, "blocks": blocks, "noise": noise}
+
+
+def read_noise(path: Path = NOISE_PATH) -> tuple[dict[str, float], dict]:
+    """read_noise returns ({scenario: ns/op noise}, the machine it was measured on) from a calibration file
+    (({}, {}) when there is none)."""
+    if not path.exists():
+        return {}, {}
+    try:
+        doc = json.loads(path.read_text())
+    except ValueError as e:
+        raise GateError(f"{path}: not valid JSON: {e}; run `invoke gate-calibrate` again") from None
+    if not isinstance(doc, dict) or doc.get("schema") != NOISE_SCHEMA or not isinstance(doc.get("noise"), dict):
+        raise GateError(f"{path}: not a {NOISE_SCHEMA} document; run `invoke gate-calibrate` again")
+    out = {}
+    for name, v in doc["noise"].items():
+        x = v.get("ns_per_op") if isinstance(v, dict) else None
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and x >= 0:
+            out[name] = float(x)
+    return out, doc.get("machine") if isinstance(doc.get("machine"), dict) else {}

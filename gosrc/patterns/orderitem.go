@@ -51,19 +51,23 @@ func (it *OrderItem) notional() uint64 {
 // item handed to an order book or a channel would.
 func OrderItemNew(n int) {
 	var acc uint64
+	slowLeft, allocLeft := injectSlowEvery, injectAllocPeriod // test-only countdowns (inject.go)
 	for i := 0; i < n; i++ {
 		it := new(OrderItem)
 		it.fill(i)
 		acc += it.notional()
 		sinkItem = it
-		if injectSlow && i%5 == 0 { // test-only, compiled away by default (inject.go)
-			again := new(OrderItem)
-			again.fill(i)
-			acc += again.notional()
-			sinkItem = again
+		if injectSlow { // test-only, compiled away by default (inject.go)
+			if slowLeft--; slowLeft == 0 {
+				slowLeft = injectSlowEvery
+				acc = injectSpin(acc)
+			}
 		}
 		if injectAlloc { // test-only, compiled away by default (inject.go)
-			sinkBox = &injectBox{it}
+			if allocLeft--; allocLeft == 0 {
+				allocLeft = injectAllocPeriod
+				sinkBox = &injectBox{it}
+			}
 		}
 	}
 	sinkChecksum.Add(acc)
