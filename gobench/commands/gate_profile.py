@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from gobench.paths import GOSRC
 from gobench.analyse import profile as analysis
 from gobench.build import library as buildmod
 from gobench.collect import plan
@@ -28,6 +29,7 @@ SETTINGS = Settings(round_ms=15.0, rounds=3, ffi_calls=50_000, max_calibration_s
 MAX_SCENARIOS = 3  # regressed scenarios profiled per check (each takes several seconds per side)
 TOP = 3  # changes named per scenario
 ALLOC_METRICS = ("allocs_per_op", "bytes_per_op")
+GO_MODULE = "gobench"  # gosrc/go.mod's module path
 MIN_CHANGE = 0.005  # allocs/op: a smaller change at a site is the harness's or the runtime's own
 
 
@@ -40,9 +42,12 @@ def _build_of(side: dict[str, buildmod.Built], name: str) -> buildmod.Built | No
 
 
 def _source(row: dict) -> str:
-    """_source is the text of a site's line where the side was built, when that file is still there."""
+    """_source is the text of a site's line in the working tree (the head side's sources). Libraries are
+    built with -trimpath, so a profile names files by module path ("gobench/patterns/orderitem.go")."""
+    name = row.get("file") or ""
+    path = GOSRC / name.removeprefix(GO_MODULE + "/") if not Path(name).is_absolute() else Path(name)
     try:
-        text = Path(row.get("file") or "").read_text().splitlines()
+        text = path.read_text().splitlines()
     except OSError:
         return ""
     i = int(row.get("line") or 0) - 1
