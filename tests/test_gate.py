@@ -610,3 +610,19 @@ def test_noise_applies_only_on_the_machine_it_was_calibrated_on(tmp_path):
     p.write_text("{}")
     with pytest.raises(GateError, match="gate-calibrate"):
         cmd.load_config(tmp_path / "none.json", p)
+
+
+def test_a_chunk_per_round_of_bytes_is_tolerated_only_as_bytes_per_round():
+    # TradeContext/arena declares bytes_per_round = 8 MiB: one arena chunk more or less per round of N.
+    cfg = gate.Config().with_declared({"benchmarks": [{"name": "TradeContext/arena",
+                                                       "gate": {"bytes_per_round": 8 << 20}}]})
+    one_chunk = (8 << 20) / 17_526  # 478.6 B/op: what one more chunk adds to a round of 17,526 ops
+    flip = gate._deterministic("TradeContext/arena", "bytes_per_op", [1885.0] * 6, [1885.0 + one_chunk] * 6, cfg,
+                               17_526)
+    assert flip.verdict == "unchanged", flip.note
+    bigger_rounds = gate._deterministic("TradeContext/arena", "bytes_per_op", [1885.0] * 6,
+                                        [1885.0 + one_chunk] * 6, cfg, 1_000_000)
+    assert bigger_rounds.verdict == "regression", bigger_rounds.note  # 8.4 B/op tolerated at N = 1M
+    other = gate._deterministic("TradeContext/heap", "bytes_per_op", [2304.0] * 6, [2304.0 + one_chunk] * 6, cfg,
+                                17_526)
+    assert other.verdict == "regression"

@@ -108,7 +108,7 @@ NOISE_K = 2.5
 
 # Per-scenario overrides (fnmatch patterns on "Family/Variant"); results/baseline/gate.json
 # entries are applied after these. A value is {"min_effect": float | {metric: float}, "ignore": bool,
-# "bytes_rel_tol": float}.
+# "bytes_rel_tol": float, "bytes_per_round": bytes}.
 
 
 @dataclass
@@ -135,9 +135,9 @@ class Config:
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be in (0, 1), got {self.alpha!r}")
         for pat, sc in self.scenarios.items():
-            if not isinstance(sc, dict) or set(sc) - {"min_effect", "ignore", "bytes_rel_tol"}:
+            if not isinstance(sc, dict) or set(sc) - {"min_effect", "ignore", "bytes_rel_tol", "bytes_per_round"}:
                 raise ValueError(f"gate config: scenarios[{pat!r}] must be an object with keys min_effect, ignore, "
-                                 f"bytes_rel_tol")
+                                 f"bytes_rel_tol, bytes_per_round")
         if isinstance(self.noise_k, bool) or not (isinstance(self.noise_k, (int, float)) and 0 < self.noise_k < 100):
             raise ValueError(f"noise_k must be a positive number, got {self.noise_k!r}")
         effects = [self.min_effect, self.effect_floor] + list(self.metric_min_effect.values())
@@ -162,6 +162,15 @@ class Config:
                 if d:
                     declared.setdefault(b["name"], d)
         return dataclasses.replace(self, scenarios={**declared, **self.scenarios})
+
+    def bytes_per_round_for(self, name: str) -> float:
+        """bytes_per_round_for returns the B/op tolerance a scenario gives in bytes per round (memory taken in
+        chunks: one chunk more or less per round is no change of the code); 0 for most; later patterns win."""
+        tol = 0.0
+        for pat, sc in self.scenarios.items():
+            if fnmatch.fnmatchcase(name, pat) and sc.get("bytes_per_round") is not None:
+                tol = float(sc["bytes_per_round"])
+        return tol
 
     def bytes_rel_tol_for(self, name: str) -> float:
         """bytes_rel_tol_for returns the relative B/op tolerance of a scenario; later patterns win."""
@@ -378,8 +387,9 @@ def compare(base: dict, head: dict, config: Config | None = None, timing_gated: 
             continue
         bv, hv = summary.per_round(b["rounds"], None), summary.per_round(h["rounds"], None)
         pairs = _pairs(b["rounds"], h["rounds"])
+        min_n = min((r["n"] for r in b["rounds"] + h["rounds"] if r.get("n")), default=None)
         for metric in DETERMINISTIC:
-            comps.append(_deterministic(name, metric, bv.get(metric, []), hv.get(metric, []), cfg))
+            comps.append(_deterministic(name, metric, bv.get(metric, []), hv.get(metric, []), cfg, min_n))
         for metric in STATISTICAL:
             eff, _ = cfg.for_scenario(name, metric)
             c = _statistical(name, metric, bv.get(metric, []), hv.get(metric, []), eff, cfg, timing_gated,
@@ -419,14 +429,16 @@ def compare(base: dict, head: dict, config: Config | None = None, timing_gated: 
                     config=asdict(cfg))
 
 
-def _deterministic(name: str, metric: str, a: list[float], b: list[float], cfg: Config) -> Comparison:
+def _deterministic(name: str, metric: str, a: list[float], b: list[float], cfg: Config,
+                   min_round_n: int | None = None) -> Comparison:
     ma, mb = _median_or_none(a), _median_or_none(b)
     c = Comparison(name, metric, "deterministic", "unchanged", base=ma, head=mb, n_base=len(a), n_head=len(b))
     if ma is None or mb is None:
         c.verdict, c.gated, c.note = "not-compared", False, "no rounds"
         return c
-    tol = cfg.allocs_abs_tol if metric == "allocs_per_op" else max(cfg.bytes_abs_tol,
-                                                                   cfg.bytes_rel_tol_for(name) * abs(ma))
+    tol = cfg.allocs_abs_tol if metric == "allocs_per_op" else max(
+        cfg.bytes_abs_tol, cfg.bytes_rel_tol_for(name) * abs(ma),
+        cfg.bytes_per_round_for(name) / min_round_n if min_round_n else 0.0)
     c.ratio = mb / ma if ma else (math.inf if mb > tol else 1.0)
     delta = mb - ma
     if delta > tol:

@@ -127,7 +127,11 @@ const (
 // the gate's defaults do not fit the way the scenario allocates.
 type Gate struct {
 	// BytesRelTol is the relative B/op change tolerated (0.10 is 10%).
-	BytesRelTol float64 `json:"bytes_rel_tol"`
+	BytesRelTol float64 `json:"bytes_rel_tol,omitempty"`
+	// BytesPerRound is a B/op change tolerated as bytes per round, divided by
+	// the round's N: for memory taken in chunks (an arena's 8 MiB), one chunk
+	// more or less per round is not a change of the code.
+	BytesPerRound int64 `json:"bytes_per_round,omitempty"`
 }
 
 // A Scenario is one variant of one family, e.g. OrderItem/pool: what the
@@ -217,8 +221,9 @@ func Register(s Scenario) {
 		panic(fmt.Sprintf("registry: bad smoke parameters: %v", err))
 	}
 	checkMetrics(name, s.Metrics)
-	if s.Gate != nil && !(s.Gate.BytesRelTol > 0 && s.Gate.BytesRelTol < 1) {
-		panic(fmt.Sprintf("registry: %s: gate bytes_rel_tol must be in (0, 1), got %v", name, s.Gate.BytesRelTol))
+	if s.Gate != nil && !(s.Gate.BytesRelTol >= 0 && s.Gate.BytesRelTol < 1 && s.Gate.BytesPerRound >= 0 &&
+		s.Gate.BytesRelTol+float64(s.Gate.BytesPerRound) > 0) {
+		panic(fmt.Sprintf("registry: %s: gate needs bytes_rel_tol in (0, 1) or bytes_per_round > 0, got %+v", name, *s.Gate))
 	}
 	mu.Lock()
 	defer mu.Unlock()
