@@ -146,7 +146,9 @@ def test_interface_allocation_sites_sum_to_its_allocs_per_op(payment_profiles):
     assert tiny["objects_per_op"] == pytest.approx(tot["unsampled_objects_per_op"], abs=0.01)  # one of two sampled
     assert {s["site"] for s in sites if s["function"].startswith("gobench/")} == \
         {CALL, SPRINTF}
-    assert set(tot["tiny_block_sites"]) == {SPRINTF}
+    # fmt may add a tiny block of its own now and then (print.go, when its pool of printers was emptied
+    # by the round's GC): only our sites are fixed
+    assert {s for s in tot["tiny_block_sites"] if s.startswith("paymentroute.go")} == {SPRINTF}
     assert any(s["function"] == "fmt.Sprintf" and s["caller"] == SPRINTF for s in sites)
     assert sum(s["bytes_per_op"] for s in sites) == pytest.approx(tot["runtime_bytes_per_op"], rel=0.02)
 
