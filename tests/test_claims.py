@@ -470,3 +470,25 @@ def test_noise_that_hides_the_difference_is_not_a_refutation():
     assert v.kind == claims.NOT_MEASURABLE and "too noisy to decide: the 95% CI of the ratio, 0.496x-9.83x, holds both 1x" in v.verdict
     rec = next(r for r in claims.recommendations(run) if r.family == "OrderItem")
     assert rec.action == claims.UNKNOWN and "includes 1x" in rec.condition
+
+
+def test_a_run_calibrated_to_a_claim_decides_it_and_no_other():
+    """`invoke review` stores a default load run and one calibrated to C2 (extra allocation per request): C2 is
+    decided on the calibrated pair, and no other claim ever uses a run calibrated to C2."""
+    from synthetic_runs import load_entry
+
+    micro = syn.make_run()
+    micro.pop("load", None)
+    plain = {"run_id": "20260101T000001Z-01234567-aaaa", "settings": {},
+             "load": [load_entry(k, p50_ns=20_000, gc_per_min=0, stw_ns=40_000, achieved=2000, label=k)
+                      for k in ("order-new", "order-pool")]}
+    calibrated = {"run_id": "20260101T000002Z-01234567-bbbb", "settings": {"calibration": {"claim": "C2"}},
+                  "load": [load_entry(k, p50_ns=20_000, gc_per_min=g, stw_ns=40_000, achieved=2000, label=k)
+                           for k, g in (("order-new", 180), ("order-pool", 20))]}
+    merged = claims.merge_runs(micro, [plain, calibrated])
+    b, o = claims.pick_load_pair(merged, "order-new", "order-pool", 12_000, claim_id="C2")
+    assert (b["calibrated_to"], o["calibrated_to"]) == ("C2", "C2")
+    b, o = claims.pick_load_pair(merged, "order-new", "order-pool", 12_000, claim_id="C4")
+    assert (b["calibrated_to"], o["calibrated_to"]) == (None, None)
+    only_calibrated = claims.merge_runs(micro, [calibrated])
+    assert claims.pick_load_pair(only_calibrated, "order-new", "order-pool", 12_000, claim_id="C4") is None

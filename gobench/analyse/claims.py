@@ -538,20 +538,26 @@ def _plain_entries(run: dict, pattern: str) -> list[dict]:
 
 
 def pick_load_pair(run: dict, base_kind: str, opt_kind: str, claimed_rate: float | None = None,
-                   saturated: bool = False):
+                   saturated: bool = False, claim_id: str | None = None):
     """pick_load_pair chooses a baseline and an optimised plain load run: same build, same target rate,
-    default build first, and the target nearest the claimed rate. With saturated (throughput claims) a
-    closed-loop pair, or one where a side fell behind its target, comes first; without, a pair where both
-    kept up with their target comes first."""
+    runs calibrated to this claim first (`invoke load --calibrate-to`), default build first, and the target
+    nearest the claimed rate. With saturated (throughput claims) a closed-loop pair, or one where a side fell
+    behind its target, comes first; without, a pair where both kept up with their target comes first. Runs
+    calibrated to another claim carry that claim's extra allocation and are never picked."""
     best, best_key = None, None
-    for b in _plain_entries(run, base_kind):
-        for o in _plain_entries(run, opt_kind):
-            if b.get("build", "default") != o.get("build", "default"):
+    def usable(e: dict) -> bool:
+        return e.get("calibrated_to") in (None, claim_id)
+
+    for b in filter(usable, _plain_entries(run, base_kind)):
+        for o in filter(usable, _plain_entries(run, opt_kind)):
+            if b.get("build", "default") != o.get("build", "default") or \
+                    b.get("calibrated_to") != o.get("calibrated_to"):
                 continue
             rb, ro = loadview.rate(b), loadview.rate(o)
             tb, to = rb["target"] or 0, ro["target"] or 0
             sat = rb["closed_loop"] and ro["closed_loop"] or rb["kept_up"] is False or ro["kept_up"] is False
-            key = (saturated and not sat, not saturated and sat, rb["closed_loop"] != ro["closed_loop"],
+            key = (claim_id is not None and b.get("calibrated_to") != claim_id,
+                   saturated and not sat, not saturated and sat, rb["closed_loop"] != ro["closed_loop"],
                    b.get("build", "default") != "default", tb != to,
                    abs(tb - claimed_rate) if claimed_rate else 0)
             if best_key is None or key < best_key:
@@ -719,7 +725,7 @@ def eval_load_ratio_measured(c: dict, run: dict, tol: dict) -> Verdict | None:
     if not loadview.entries(run):
         return None
     pair = pick_load_pair(run, d["baseline_kind"], d["optimized_kind"], d.get("claimed_rate_per_s"),
-                          bool(d.get("needs_saturation")))
+                          bool(d.get("needs_saturation")), c["id"])
     if not pair:
         sweeps = sorted({str(e.get("sweep")) for e in loadview.entries(run) if e.get("sweep")})
         if _kinds_seen(run) == "none" and sweeps:
@@ -1408,9 +1414,10 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
             if key(b) not in have:  # the same scenario with other parameters (C6 at 1 GB) is kept beside
                 have.add(key(b))
                 benches.append(b)
+        calibrated_to = ((o.get("settings") or {}).get("calibration") or {}).get("claim")
         for e in o.get("load") or []:
             if isinstance(e, dict):
-                load.append({**e, "label": f"{loadview.label(e)} [{run_tag(o)}]"})
+                load.append({**e, "label": f"{loadview.label(e)} [{run_tag(o)}]", "calibrated_to": calibrated_to})
         for k, lib in (o.get("libraries") or {}).items():
             merged.setdefault("libraries", {}).setdefault(k, lib)
     merged["benchmarks"] = benches
