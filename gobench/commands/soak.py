@@ -9,6 +9,7 @@ descriptors and gobench temporary files before and after.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import sys
@@ -49,6 +50,21 @@ def _snapshot(pid: int | str) -> dict:
     return {"rss_kib": _status_kib(pid, "VmRSS"), "fds": _fds(pid), "threads": _status_kib(pid, "Threads")}
 
 
+def _rss_trend(series: list[int]) -> str:
+    """_rss_trend says how the parent's RSS moved over the sessions: growth in the first and second half.
+
+    A cache (fonts, imported modules, the allocator's arenas) grows early and stops; a leak keeps the same
+    slope in the second half.
+    """
+    if len(series) < 4:
+        return f"parent RSS after each session (KiB): {series}"
+    half = len(series) // 2
+    first = (series[half - 1] - series[0]) / (half - 1)
+    second = (series[-1] - series[half]) / (len(series) - 1 - half)
+    return (f"parent RSS growth per session: {first:+,.0f} KiB in the first half, {second:+,.0f} KiB in the second "
+            f"(min {min(series):,}, max {max(series):,} KiB)")
+
+
 def main(runs: int = 20, calls: int = 10_000, filter_: str | None = None, out: IO[str] = sys.stdout,
          err: IO[str] = sys.stderr) -> int:
     """main runs the soak and prints before/after; exit 1 if descriptors or temporaries grew, 2 if it could not run.
@@ -63,11 +79,16 @@ def main(runs: int = 20, calls: int = 10_000, filter_: str | None = None, out: I
         return 2
     rows = []
     t0 = time.monotonic()
+    rss_series: list[int] = []  # the parent's RSS after each measured session: a plateau is a cache, a slope a leak
 
     def one_bench(label: str) -> bool:
         quiet = io.StringIO()
         code = bench(filter_, quick=True, out=quiet, err=quiet)
-        out.write(f"bench --quick {label}: exit {code} ({time.monotonic() - t0:.0f} s)\n")
+        gc.collect()
+        rss = _status_kib("self", "VmRSS")
+        rss_series.append(rss)
+        out.write(f"bench --quick {label}: exit {code} ({time.monotonic() - t0:.0f} s), parent RSS {rss:,} KiB, "
+                  f"{len(gc.get_objects()):,} Python objects\n")
         out.flush()
         if code == 2:
             out.write(quiet.getvalue()[-2000:])
@@ -77,6 +98,7 @@ def main(runs: int = 20, calls: int = 10_000, filter_: str | None = None, out: I
     if not one_bench("warm-up"):
         return 2
     parent0, tmp0 = _snapshot("self"), _temporaries()
+    rss_series.clear()
     for i in range(runs):
         if not one_bench(f"{i + 1}/{runs}"):
             return 2
@@ -104,6 +126,7 @@ def main(runs: int = 20, calls: int = 10_000, filter_: str | None = None, out: I
     out.write("\n" + render([[str(c) for c in r] for r in rows],
                             ["process", "RSS KiB before", "after", "fds before", "after", "threads before",
                              "after", "temp files before", "after"]) + "\n")
+    out.write(_rss_trend(rss_series) + "\n")
     for p in new_tmp:
         out.write(f"new temporary: {p}\n")
     out.write(f"soak finished in {time.monotonic() - t0:.0f} s\n")
