@@ -187,13 +187,16 @@ def gate_calibrate(c: Context, filter: str = "", blocks: int = 8, full: bool = F
             "kinds": "comma-separated kinds: A/A, A/A-worktree, A/A-noisy, slow-5, slow-10, slow-20, alloc-1, alloc-0.1 (default all)",
             "filter": "regular expression on Family/Variant measured in each trial (default '^OrderItem/'; "
                       "'.' for the whole suite)",
-            "blocks": "lockstep blocks per trial (default 4)"})
+            "blocks": "--against mode: lockstep blocks per trial (default 4)",
+            "mode": "against (default: as `check --against`) or baseline (as `baseline` then `check`)",
+            "sessions": "baseline mode: worker sessions a side, as `invoke baseline --sessions` (default 3)"})
 def gate_selftest(c: Context, trials: int = 10, quick: bool = False, kinds: str = "", filter: str = "",
-                  blocks: int = 0):
+                  blocks: int = 0, mode: str = "against", sessions: int = 0):
     """Measure the gate itself: false alarms, and power against test-only injected regressions, with intervals."""
     from gobench.commands import gate_selftest as cmd
 
-    _exit(cmd.selftest(trials, quick, blocks or cmd.DEFAULT_BLOCKS, kinds or None, filter or cmd.SELFTEST_FILTER))
+    _exit(cmd.selftest(trials, quick, blocks or cmd.DEFAULT_BLOCKS, kinds or None, filter or cmd.SELFTEST_FILTER,
+                       mode=mode, sessions=sessions or cmd.DEFAULT_SESSIONS))
 
 
 @task(help={"run": "run id or folder (default: the latest run)",

@@ -123,6 +123,35 @@ def test_unsteady_machine_is_not_trusted_across_time():
     assert c.verdict == "unchanged" and "not steady" in c.note, c
 
 
+STEADINESS = [
+    # name, sessions_base, sessions_head, min_effect, expected spreads, expected steady
+    ("both sides within half the effect", [100, 104], [110, 112], 0.10, (0.04, 112 / 110 - 1), True),
+    ("the baseline's sessions vary", [100, 106], [110, 111], 0.10, (0.06, 111 / 110 - 1), False),
+    ("the check's sessions vary", [100, 101], [100, 140], 0.10, (0.01, 0.40), False),
+    ("a larger effect tolerates more", [100, 106], [100, 140], 0.89, (0.06, 0.40), True),
+    ("one session on a side", [100], [100, 101], 0.10, None, None),
+    ("lockstep: no sessions kept", None, None, 0.10, None, None),
+]
+
+
+@pytest.mark.parametrize("name,sb,sh,eff,spreads,expect", STEADINESS, ids=[x[0] for x in STEADINESS])
+def test_steady_is_each_sides_session_spread_against_half_the_effect(name, sb, sh, eff, spreads, expect):
+    c = gate.Comparison("S/x", "ns_per_op", "statistical", "unchanged", min_effect=eff, sessions_base=sb,
+                        sessions_head=sh)
+    got = gate.session_spreads(c)
+    assert got == (None if spreads is None else pytest.approx(spreads))
+    assert gate.steady(c) is expect
+
+
+def test_unsteady_note_agrees_with_steady():
+    base, head = synth(shift=1.5, noise=0.02, paired=False, session_noise=0.12, seed=5)
+    c = gate.compare(base, head).find("OrderItem/new", "ns_per_op")
+    assert gate.steady(c) is False and "not steady" in c.note
+    base, head = synth(shift=1.2, noise=0.01, paired=False, session_noise=0.005)
+    c = gate.compare(base, head).find("OrderItem/new", "ns_per_op")
+    assert gate.steady(c) is True and c.verdict == "regression"
+
+
 def test_cross_machine_timing_is_shown_not_failed():
     other = {"hostname": "ci-runner-7", "cpu_model": "Other CPU", "cpu_count": 4}
     base, head = synth(shift=1.3, noise=0.03, head_machine=other)
@@ -342,6 +371,24 @@ def test_inject_alloc_is_a_deterministic_regression():
 
 
 @pytest.mark.slow
+def test_baseline_mode_trial_judges_sessions_against_an_in_memory_baseline():
+    # Whether baseline mode catches a slowdown is a rate (`invoke gate-selftest --mode baseline`); what is
+    # exact: the allocation is caught, timing is judged across sessions (Mann-Whitney, session medians kept),
+    # and results/baseline/ is not written.
+    files = lambda: {f: f.stat().st_mtime_ns for f in baselinefile.BASELINE_DIR.glob("*")}  # noqa: E731
+    before = files()
+    d = selftest.run_trial("alloc-1", cmd.QUICK, BLOCKS, filter_="^OrderItem/new$", out=io.StringIO(),
+                           mode="baseline", sessions=2)
+    c = d.find("OrderItem/new", "allocs_per_op")
+    assert c.fails and c.head - c.base == pytest.approx(1.0, abs=0.01), gatereport.terminal(d)
+    t = d.find("OrderItem/new", "ns_per_op")
+    assert t.test == "Mann-Whitney" and not t.paired and len(t.sessions_base) == len(t.sessions_head) == 2
+    assert gate.steady(t) is not None and d.mode == "baseline" and d.info["sessions"] == 2
+    assert d.info["check_s"] > 0 and d.info["baseline_s"] > 0
+    assert files() == before
+
+
+@pytest.mark.slow
 def test_check_against_head_end_to_end(tmp_path, monkeypatch):
     """check --against HEAD: worktree, build from it, lockstep blocks, report; the worktree is removed."""
     summary_file = tmp_path / "step-summary.md"
@@ -555,6 +602,38 @@ def test_selftest_kinds_are_checked():
         selftest.parse_kinds("slow-7")
     err = io.StringIO()
     assert selftest.selftest(trials=1, kinds="nope", err=err) == 2 and "unknown self-test kind" in err.getvalue()
+
+
+def test_selftest_mode_and_sessions_are_checked():
+    for kw, msg in ((dict(mode="nightly"), "--mode must be one of against, baseline"),
+                    (dict(mode="baseline", sessions=0), "--sessions must be a positive integer"),
+                    (dict(sessions=True), "--sessions must be a positive integer")):
+        err = io.StringIO()
+        assert selftest.selftest(trials=1, kinds="A/A", err=err, **kw) == 2, kw
+        assert msg in err.getvalue()
+    with pytest.raises(ValueError, match="mode must be one of"):
+        selftest.run_trial("A/A", cmd.QUICK, BLOCKS, mode="nightly", out=io.StringIO())
+
+
+def _counts(trials: int, **kw) -> dict:
+    c = {"trials": trials, "fail": 0, "could_not": 0, "caught": 0, "significant": 0, "ratios": [],
+         "wall": [60.0] * trials, "check": [25.0] * trials, "unsteady": 0, "steady": 0, "timed": 0}
+    return {**c, **kw}
+
+
+def test_selftest_table_in_baseline_mode():
+    counts = {"A/A": _counts(3, steady=1, timed=6),
+              "slow-10": _counts(3, caught=1, significant=2, unsteady=2, ratios=[1.02, 1.11, 1.09], steady=2, timed=6)}
+    text = selftest.table(counts, cmd.QUICK, 4, 400.0, "^OrderItem/", mode="baseline", sessions=3)
+    assert text.startswith("gate self-test (baseline mode: a baseline of 3 sessions, then a check of 3, "
+                           "each 10 x 15 ms")
+    aa = next(line for line in text.splitlines() if line.strip().startswith("A/A"))
+    assert "false alarms (exit 1)" in aa and "0/3" in aa and aa.split()[-1] == "25"  # s/check
+    slow = next(line for line in text.splitlines() if line.strip().startswith("slow-10"))
+    assert "1/3" in slow and "x1.090 (median; 1.020-1.110)" in slow and "significant 2/3, not steady 2/3" in slow
+    assert "machine steady (each side's sessions within half the minimum effect) for 3/12 gated ns/op" in text
+    lockstep = selftest.table(counts, cmd.QUICK, 4, 400.0, "^OrderItem/")
+    assert "4 lockstep blocks" in lockstep and "not steady" not in lockstep and "machine steady" not in lockstep
 
 
 def test_every_build_is_reproducible_and_inject_builds_take_a_percentage():

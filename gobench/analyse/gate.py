@@ -543,6 +543,24 @@ def _session_medians(rounds: list[dict], metric: str) -> list[float]:
     return [median(v) for v in per.values()]
 
 
+def session_spreads(c: Comparison) -> tuple[float, float] | None:
+    """session_spreads is how far each side's session medians spread, max / min - 1 (base, head), for a comparison
+    of sides measured at different times; None with fewer than 2 sessions on a side (or sides in lockstep)."""
+    sb, sh = c.sessions_base or [], c.sessions_head or []
+    if len(sb) < 2 or len(sh) < 2:
+        return None
+    spread = lambda x: max(x) / min(x) - 1 if min(x) > 0 else math.inf  # noqa: E731
+    return spread(sb), spread(sh)
+
+
+def steady(c: Comparison) -> bool | None:
+    """steady says whether the machine was steady enough, while each side of a time-separated comparison was
+    measured, for baseline mode to trust a difference (_separated): every side's sessions within half the
+    minimum effect of each other. None when that cannot be told (see session_spreads)."""
+    spread = session_spreads(c)
+    return None if spread is None or c.min_effect is None else max(spread) <= c.min_effect / 2
+
+
 def _separated(c: Comparison, up: float) -> str:
     """_separated explains why a time-separated difference is not trusted ("" when it is).
 
@@ -558,13 +576,13 @@ def _separated(c: Comparison, up: float) -> str:
     then only ``--against`` (lockstep) can gate timing.
     """
     sb, sh = c.sessions_base or [], c.sessions_head or []
-    if len(sb) < 2 or len(sh) < 2:
+    spread = session_spreads(c)
+    if spread is None:
         return ("one session on a side: a difference across time cannot be told from load; "
                 "record the baseline with --sessions 2 or more")
-    spread = [max(x) / min(x) - 1 if min(x) > 0 else math.inf for x in (sb, sh)]
-    if max(spread) > (up - 1) / 2:
+    if not steady(c):
         return (f"the machine was not steady (sessions vary by {spread[0]:.0%} in the baseline, {spread[1]:.0%} "
-                f"now; trusted up to {(up - 1) / 2:.0%}): use --against REF for a timing gate on a busy machine")
+                f"now; trusted up to {c.min_effect / 2:.0%}): use --against REF for a timing gate on a busy machine")
     if c.ratio > 1 and min(sh) > max(sb) * up:
         return ""
     if c.ratio < 1 and max(sh) * up < min(sb):

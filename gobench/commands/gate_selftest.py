@@ -1,9 +1,16 @@
-"""`invoke gate-selftest`: the gate's own false alarms and power, measured.
+"""`invoke gate-selftest`: the gate's own false alarms and power, measured, in either of its modes.
 
-Each trial runs what `invoke check --against` runs (lockstep ABBA blocks,
-the decision, and the second pass for a flagged timing regression), with
-the default library on the base side and, on the head side, a build
-standing in for it:
+In ``--against`` mode (the default) each trial runs what `invoke check
+--against` runs (lockstep ABBA blocks, the decision, and the second pass for
+a flagged timing regression). In baseline mode (``--mode baseline``) it runs
+what `invoke baseline` and then `invoke check` run: a baseline pooled over
+worker sessions of the base side (kept in memory: results/baseline/ is left
+alone), then as many sessions of the head side, judged against it
+(analyse.gate.judge_baseline; baseline mode has no second pass). The two
+sides of a trial are measured one right after the other, so the machine has
+less time to change between them than between a committed baseline and a
+later check: baseline mode's numbers here are its best case. The base side
+is the default library and the head side a build standing in for it:
 
     A/A           the same library: any failure is a false alarm
     A/A-worktree  HEAD built a second time from a git worktree in a temporary
@@ -20,7 +27,11 @@ standing in for it:
 
 It prints detections (or false alarms) over trials with Wilson 95%
 intervals, the ns/op change the gate measured for each slow build (the
-injected percentages are nominal), and the wall time.
+injected percentages are nominal), the time a check took, and the wall time.
+In baseline mode it also counts how often the machine was steady enough for
+timing to be gated at all (analyse.gate.steady): when a side's sessions
+vary by more than half the minimum effect, baseline mode refuses to fail on
+timing ("machine not steady").
 """
 
 from __future__ import annotations
@@ -34,14 +45,15 @@ import time
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from gobench.analyse import gate
+from gobench.analyse import gate, summary
 from gobench.analyse.gate import Config, Decision
 from gobench.analyse.stats import wilson
 from gobench.build import worktree
 from gobench.collect import gate_sessions
 from gobench.collect.protocol import Settings
-from gobench.commands.gate import DEFAULT_BLOCKS, FULL, QUICK, confirm_flagged, load_config
+from gobench.commands.gate import DEFAULT_BLOCKS, DEFAULT_SESSIONS, FULL, QUICK, confirm_flagged, load_config
 from gobench.errors import GateError
+from gobench.store import baseline as baselinefile
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ KINDS = {
     "alloc-0.1": Kind("inject-alloc-tenth", ("OrderItem/new", "allocs_per_op")),
 }
 SELFTEST_FILTER = "^OrderItem/"
+MODES = ("against", "baseline")  # `check --against REF`; `baseline` then `check`
 # the noisy neighbour: starts this long into a trial, on this core, for this long
 NOISE_START_S, NOISE_CPU, NOISE_DURATION_S = 3.0, 1, 15.0
 
@@ -99,8 +112,12 @@ def noisy_neighbour(start_s: float = NOISE_START_S, duration_s: float = NOISE_DU
 
 
 def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, filter_: str = SELFTEST_FILTER,
-              out: IO[str] = sys.stdout) -> Decision:
-    """run_trial runs one self-test trial as `check --against` would: lockstep, decision, confirmation."""
+              out: IO[str] = sys.stdout, mode: str = "against", sessions: int = DEFAULT_SESSIONS) -> Decision:
+    """run_trial runs one self-test trial as `check --against` would (lockstep ``blocks``, decision,
+    confirmation) or, with ``mode="baseline"``, as `baseline` then `check` would (``sessions`` a side).
+    The check's own wall time is in the decision's info["check_s"]."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     k = KINDS[kind]
     cfg = cfg or Config()
     with contextlib.ExitStack() as stack:
@@ -112,25 +129,59 @@ def run_trial(kind: str, st: Settings, blocks: int, cfg: Config | None = None, f
         head = worktree.build_side(["default"], variant_for={"default": k.head_variant}, out=out)
         bsrc = {"ref": "HEAD built in a git worktree" if k.worktree else "default build"}
         hsrc = {"ref": f"{k.head_variant} build"}
+        if mode == "baseline":
+            d = _baseline_trial(base, head, bsrc, hsrc, k.noisy, st, sessions, cfg, filter_, out)
+            d.info.update(trial=kind, settings=st.as_dict(), sessions=sessions)
+            return d
+        t0 = time.monotonic()
         if k.noisy:
             stack.enter_context(noisy_neighbour())
         b, h = gate_sessions.run_abba(base, head, filter_, st, blocks, bsrc, hsrc, out)
         d = gate.compare(b, h, cfg, timing_gated=True, mode="selftest", base_label=bsrc["ref"],
                          head_label=k.head_variant)
         confirm_flagged(d, base, head, st, blocks, bsrc, hsrc, cfg, out)
-    d.info.update(trial=kind, settings=st.as_dict(), blocks=blocks)
+    d.info.update(trial=kind, settings=st.as_dict(), blocks=blocks, check_s=time.monotonic() - t0)
     return d
 
 
+def _baseline_trial(base: worktree.Side, head: worktree.Side, bsrc: dict, hsrc: dict, noisy: bool, st: Settings,
+                    sessions: int, cfg: Config, filter_: str, out: IO[str]) -> Decision:
+    """_baseline_trial records a baseline of ``base`` in memory, then checks ``head`` against it as `invoke check`
+    does (the noisy neighbour, if any, during the check)."""
+    t0 = time.monotonic()
+    run = summary.attach(gate_sessions.run_sessions(base, filter_, st, sessions, bsrc, out))
+    doc = baselinefile.baseline_doc(run, list(base), sessions)
+    t1 = time.monotonic()
+    with noisy_neighbour() if noisy else contextlib.nullcontext():
+        now = summary.attach(gate_sessions.run_sessions(head, filter_, st, sessions, hsrc, out))
+    d, _ = gate.judge_baseline(doc, now, cfg)
+    d.info.update(baseline_s=t1 - t0, check_s=time.monotonic() - t1)
+    return d
+
+
+def _timing_steady(d: Decision) -> tuple[int, int]:
+    """_timing_steady counts a baseline-mode decision's gated ns/op comparisons on a steady machine, and all of
+    them whose steadiness could be told (analyse.gate.steady)."""
+    known = [gate.steady(c) for c in d.comparisons if c.metric == "ns_per_op" and c.gated and c.kind == "statistical"]
+    known = [s for s in known if s is not None]
+    return sum(known), len(known)
+
+
 def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS, kinds: str | None = None,
-             filter_: str = SELFTEST_FILTER, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+             filter_: str = SELFTEST_FILTER, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr,
+             mode: str = "against", sessions: int = DEFAULT_SESSIONS) -> int:
     """selftest repeats ``trials`` trials of each kind and prints false alarms and detections with Wilson intervals.
 
+    ``mode`` is "against" (lockstep, ``blocks`` blocks) or "baseline" (``sessions`` sessions a side).
     Returns 0 when there was no false alarm and every injected regression was
     caught, 1 otherwise, 2 when it could not run.
     """
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        print(f"gobench: --trials must be a positive integer, got {trials!r}", file=err)
+    for flag, v in (("--trials", trials), ("--sessions", sessions)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            print(f"gobench: {flag} must be a positive integer, got {v!r}", file=err)
+            return 2
+    if mode not in MODES:
+        print(f"gobench: --mode must be one of {', '.join(MODES)}, got {mode!r}", file=err)
         return 2
     try:
         names = parse_kinds(kinds)
@@ -139,7 +190,7 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
         return 2
     st = QUICK if quick else FULL
     counts = {k: {"trials": 0, "fail": 0, "could_not": 0, "caught": 0, "significant": 0, "ratios": [],
-                  "wall": []} for k in names}
+                  "wall": [], "check": [], "unsteady": 0, "steady": 0, "timed": 0} for k in names}
     t0 = time.monotonic()
     quiet = open(os.devnull, "w")
     try:
@@ -147,10 +198,11 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
         for i in range(trials):
             for kind in names:
                 t1 = time.monotonic()
-                d = run_trial(kind, st, blocks, cfg, filter_, out=quiet)
+                d = run_trial(kind, st, blocks, cfg, filter_, out=quiet, mode=mode, sessions=sessions)
                 c, target = counts[kind], KINDS[kind].target
                 c["trials"] += 1
                 c["wall"].append(time.monotonic() - t1)
+                c["check"].append(d.info["check_s"])
                 c["fail"] += d.exit_code == 1
                 c["could_not"] += d.exit_code == 2
                 hit = d.find(*target) if target else None
@@ -159,6 +211,13 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
                     c["ratios"].append(hit.ratio)
                     # the test's power apart from the minimum effect: significantly slower after Holm
                     c["significant"] += hit.p_holm is not None and hit.p_holm < cfg.alpha and hit.ratio > 1
+                    c["unsteady"] += gate.steady(hit) is False
+                steady = ""
+                if mode == "baseline":
+                    n_steady, n_timed = _timing_steady(d)
+                    c["steady"] += n_steady
+                    c["timed"] += n_timed
+                    steady = f"; steady ns/op {n_steady}/{n_timed}"
                 regs = ", ".join(f"{r.scenario} {r.metric} x{r.ratio:.3f}" if r.ratio else f"{r.scenario} {r.metric}"
                                  for r in d.regressions) or "none"
                 near = ", ".join(f"{r.scenario} x{r.ratio:.3f}" for r in d.near_misses)
@@ -168,7 +227,8 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
                            + (f" (p Holm {hit.p_holm:.2g}, min effect {hit.min_effect:.1%})"
                               if hit.p_holm is not None else ""))
                 out.write(f"trial {i + 1}/{trials} {kind:9s}: exit {d.exit_code}; regressions: {regs}{tgt}"
-                          + (f"; near misses: {near}" if near else "") + f" ({time.monotonic() - t1:.0f} s)\n")
+                          + (f"; near misses: {near}" if near else "") + steady
+                          + f" ({time.monotonic() - t1:.0f} s)\n")
                 out.flush()
     except (ValueError, GateError) as e:
         print(f"gobench: {e}", file=err)
@@ -177,29 +237,41 @@ def selftest(trials: int = 10, quick: bool = False, blocks: int = DEFAULT_BLOCKS
         print("\ngobench: interrupted; the trials so far:", file=err)
     finally:
         quiet.close()
-    out.write("\n" + table(counts, st, blocks, time.monotonic() - t0, filter_))
+    out.write("\n" + table(counts, st, blocks, time.monotonic() - t0, filter_, mode, sessions))
     ok = all(c["fail"] == 0 if KINDS[k].target is None else c["caught"] == c["trials"] for k, c in counts.items())
     return 0 if ok else 1
 
 
-def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str) -> str:
-    """table renders the self-test's counts: detections or false alarms, Wilson 95% interval, wall time."""
-    lines = [f"gate self-test (--against mode: {st.rounds} x {st.round_ms:g} ms rounds, {blocks} lockstep blocks, "
-             f"filter {filter_!r}; {wall_s:.0f} s):",
-             f"  {'kind':12s} {'what counts':34s} {'count':>7s}  {'Wilson 95%':14s} {'s/trial':>8s}  measured"]
+def table(counts: dict, st: Settings, blocks: int, wall_s: float, filter_: str, mode: str = "against",
+          sessions: int = DEFAULT_SESSIONS) -> str:
+    """table renders the self-test's counts: detections or false alarms, Wilson 95% interval, time per trial
+    and per check, and in baseline mode how often the machine was steady enough to gate timing."""
+    how = (f"--against mode: {st.rounds} x {st.round_ms:g} ms rounds, {blocks} lockstep blocks" if mode == "against"
+           else f"baseline mode: a baseline of {sessions} sessions, then a check of {sessions}, each "
+                f"{st.rounds} x {st.round_ms:g} ms rounds")
+    lines = [f"gate self-test ({how}, filter {filter_!r}; {wall_s:.0f} s):",
+             f"  {'kind':12s} {'what counts':34s} {'count':>7s}  {'Wilson 95%':14s} {'s/trial':>8s} "
+             f"{'s/check':>8s}  measured"]
+    steady = timed = 0
     for kind, c in counts.items():
         n = c["trials"]
         if not n:
             continue
         k = KINDS[kind]
+        steady, timed = steady + c["steady"], timed + c["timed"]
         hits = c["fail"] if k.target is None else c["caught"]
         what = "false alarms (exit 1)" if k.target is None else f"detected ({k.target[1]} failed)"
         lo, hi = wilson(hits, n)
         extra = f"could not check {c['could_not']}/{n}" if c["could_not"] else ""
         if c["ratios"]:
             rs = sorted(c["ratios"])
+            unsteady = f", not steady {c['unsteady']}/{n}" if mode == "baseline" else ""
             extra = (f"ns/op x{rs[len(rs) // 2]:.3f} (median; {rs[0]:.3f}-{rs[-1]:.3f}), significant "
-                     f"{c['significant']}/{n} " + extra).strip()
-        wall = sum(c["wall"]) / n
-        lines.append(f"  {kind:12s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f}  {extra}")
+                     f"{c['significant']}/{n}{unsteady} " + extra).strip()
+        wall, check = sum(c["wall"]) / n, sum(c["check"]) / n
+        lines.append(f"  {kind:12s} {what:34s} {hits:>3d}/{n:<3d}  [{lo:.2f}, {hi:.2f}]    {wall:8.0f} {check:8.0f}"
+                     f"  {extra}")
+    if mode == "baseline" and timed:
+        lines.append(f"  machine steady (each side's sessions within half the minimum effect) for {steady}/{timed} "
+                     f"gated ns/op comparisons: baseline mode refuses to fail on timing in the others")
     return "\n".join(lines) + "\n"
