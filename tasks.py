@@ -184,7 +184,7 @@ def gate_calibrate(c: Context, filter: str = "", blocks: int = 8, full: bool = F
 @task(name="gate-selftest",
       help={"trials": "trials of each kind (default 10)",
             "quick": "fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
-            "kinds": "comma-separated kinds: A/A, A/A-worktree, A/A-noisy, slow-5, slow-10, slow-20, alloc-1, alloc-0.1 (default all)",
+            "kinds": "comma-separated kinds: A/A, A/A-worktree, A/A-noisy, slow-5, slow-10, slow-20, slow-40, alloc-1, alloc-0.1 (default all)",
             "filter": "regular expression on Family/Variant measured in each trial (default '^OrderItem/'; "
                       "'.' for the whole suite)",
             "blocks": "--against mode: lockstep blocks per trial (default 4)",

@@ -60,7 +60,7 @@ VARIANTS: dict[str, Variant] = {
         # test-only: known regressions for the performance gate's self-test (gosrc/patterns/inject.go)
         *[Variant(f"inject-slow-{pct}", f"Test-only: OrderItemNew does {pct}% more work (nominal), allocating nothing.",
                   tags=("gobench_inject_slow",), ldflags_x={INJECT_PKG + ".injectSlowPercent": str(pct)},
-                  test_only=True) for pct in (5, 10, 20)],
+                  test_only=True) for pct in (5, 10, 20, 40)],
         Variant("inject-alloc", "Test-only: OrderItemNew makes one extra small allocation per item (+1 alloc/op).",
                 tags=("gobench_inject_alloc",), test_only=True),
         Variant("inject-alloc-tenth", "Test-only: OrderItemNew makes one extra small allocation in every 10th item "
