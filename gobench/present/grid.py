@@ -58,8 +58,11 @@ def column_label(c: analyse.Context, g: analyse.Grid, labels: dict[tuple, str]) 
     return c.go if len(g.hosts) == 1 else f"{labels[c.host.key]}, {c.go}"
 
 
-def grid_rows(g: analyse.Grid) -> tuple[list[str], list[list[str]], list[str]]:
-    """grid_rows returns (header, rows, row classes) of the claims grid: a row per claim, a column per context."""
+def grid_rows(g: analyse.Grid, changes: list[analyse.Change] | None = None
+              ) -> tuple[list[str], list[list[str]], list[str]]:
+    """grid_rows returns (header, rows, row classes) of the claims grid: a row per claim, a column per context; the
+    rows of claims that changed (analyse.grid.changes) have the class "changed"."""
+    changed = {ch.claim for ch in changes or []}
     labels = host_labels(g)
     header = ["claim", "deciding ratio"] + [column_label(c, g, labels) for c in g.contexts]
     rows, classes = [], []
@@ -67,8 +70,7 @@ def grid_rows(g: analyse.Grid) -> tuple[list[str], list[list[str]], list[str]]:
         vs = [per[i] for per in g.verdicts]
         metric = next(("; ".join(r.metric for r in v.ratios) for v in vs if v.ratios), "-")
         rows.append([cid, metric] + [cell(v) for v in vs])
-        kinds = {v.kind for v in vs}
-        classes.append("" if len(kinds) == 1 else "changed")
+        classes.append("changed" if cid in changed else "")
     return header, rows, classes
 
 

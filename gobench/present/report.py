@@ -387,8 +387,9 @@ def grid_section(doc: Doc, g: grid.Grid | None) -> None:
         doc.p(gridview.HOSTS_EXPLANATION)
         doc.table(*gridview.host_rows(g))
     doc.p(gridview.EXPLANATION)
-    doc.table(*gridview.grid_rows(g))
-    lines = gridview.change_lines(g, grid.changes(g))
+    changes = grid.changes(g)
+    doc.table(*gridview.grid_rows(g, changes))
+    lines = gridview.change_lines(g, changes)
     doc.p(f"What changed, among the claims decided on both sides (a verdict, or a deciding ratio that moved by more "
           f"than {grid.MATERIAL_FACTOR:g}x with its 95% intervals apart), from the oldest to the newest Go version"
           + (" of each host, and between hosts at the same Go version" if many else "")
