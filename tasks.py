@@ -200,7 +200,8 @@ def gate_selftest(c: Context, trials: int = 10, quick: bool = False, kinds: str 
 
 
 @task(help={"run": "run id or folder (default: the latest run)",
-            "with": "another run whose results join the claims table, e.g. the `invoke load` run (repeatable)"},
+            "with": "another run whose results join the claims table, e.g. the `invoke load` run; a run from another "
+                    "machine becomes its own columns in the claims grid, never pooled (repeatable)"},
       iterable=["with_"])
 def report(c: Context, run: str = "", with_=None):
     """Rebuild the charts and REPORT.md/REPORT.html of a stored run from its data (runs nothing)."""

@@ -134,6 +134,18 @@ def _pair(b: float | None, o: float | None, unit: str) -> Phrase:
     return say("{b:num} -> {o:num {unit}}", b=b, o=o, unit=unit)
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """Ratio is a verdict's deciding ratio as numbers, so that verdicts can be set side by side (per Go version,
+    per host: analyse.grid): a metric's ratio in "times better" (baseline over optimised when lower is better),
+    with its 95% interval (NaN when there is none: fewer than 6 rounds, or one load run a side)."""
+
+    metric: str
+    median: float
+    lo: float = math.nan
+    hi: float = math.nan
+
+
 @dataclass
 class Verdict:
     """Verdict is the outcome for one claim: what was measured and what that says about the claim."""
@@ -148,6 +160,7 @@ class Verdict:
     notes: list[Text] = field(default_factory=list)
     same_as: str | None = None
     decider: Text = ""  # the deciding number with its CI, e.g. "1.34x (95% CI 1.2x-1.5x, per-round ratios)"
+    ratios: list[Ratio] = field(default_factory=list)  # the deciding numbers that are ratios, as numbers
 
     @property
     def short(self) -> str:
@@ -170,6 +183,7 @@ class Part:
     claimed: Text = ""
     why: Text = ""
     decider: Text = ""
+    ratio: Ratio | None = None
     beats: bool | None = None  # magnitude: True when the measured improvement is larger than the claimed one
 
     @property
@@ -376,6 +390,7 @@ def _combine(c: dict, parts: list[Part], notes: list[Text] | None = None, extra:
         kind, verdict = HOLDS, "holds"
     v = _verdict(c, measured, kind, verdict, notes)
     v.decider = join("; ", [p.decider for p in parts if p.decider])
+    v.ratios = [p.ratio for p in parts if p.ratio]
     return v
 
 
@@ -420,6 +435,7 @@ def _micro_parts(run: dict, tol: dict, d: dict, baseline: str, optimized: str, e
         if not exact and mb and mo:
             ci = ratio_ci(ab, ao, spec.get("better", "lower"))
             part.decider = say("{metric} {r}", metric=spec["metric"], r=_ratio_phrase(ci))
+            part.ratio = Ratio(spec["metric"], *ci) if ci else None
             rc = _magnitude(spec, 1.0, 1.0, tol)[2]
             if part.kind == REFUTED and sig is False and ci and not math.isnan(ci[1]) and ci[1] <= 1 <= ci[2] \
                     and ci[1] <= rc <= ci[2]:
@@ -615,6 +631,7 @@ def _load_part(spec: dict, gb: list[dict], go: list[dict], tol: dict) -> Part:
         if mb and mo:
             r = mb / mo if spec.get("better", "lower") == "lower" else mo / mb
             part.decider = say("{name} {r:ratio} (one run a side, no CI)", name=name, r=r)
+            part.ratio = Ratio(name, r)
         elif mb is not None and mo is not None:
             part.decider = say("{name} {mb:num} -> {mo:num {unit}} (one run a side, no CI)", name=name, mb=mb, mo=mo,
                                unit=unit)
@@ -632,6 +649,7 @@ def _load_part(spec: dict, gb: list[dict], go: list[dict], tol: dict) -> Part:
         part.decider = say("{name} {r:ratio} ({rlo:ratio}-{rhi:ratio} from the {cov:num}% intervals of the "
                            "per-repeat medians, {nb}+{no} repeats)", name=name, r=r, rlo=rlo, rhi=rhi,
                            cov=min(pb, po) * 100, nb=len(vb), no=len(vo))
+        part.ratio = Ratio(name, r, rlo, rhi)
     return part
 
 
@@ -872,7 +890,8 @@ def _eval_snapshot_at(c: dict, run: dict, tol: dict) -> Verdict:
         if rci:
             durable = say("; the durable pair {turn}: {o} runs at {r} of {b}", o=do["name"], b=db["name"],
                           r=_ratio_phrase(rci), turn="reverses the result" if rci[0] < 1 else "agrees")
-    decider = say("mmap/write() {r}{durable}", r=_ratio_phrase(ratio_ci(ab, ao, "higher")), durable=durable)
+    ci = ratio_ci(ab, ao, "higher")
+    decider = say("mmap/write() {r}{durable}", r=_ratio_phrase(ci), durable=durable)
     if implausible:
         verdict = say("cannot be true as stated ({opt:num} GB/s for {gb:num} GB in {co:num} ms is {x:num}x the "
                       "memcpy bandwidth measured here, {memcpy:num} GB/s; measured {b:num} ms -> {o:num} ms per GB"
@@ -891,6 +910,7 @@ def _eval_snapshot_at(c: dict, run: dict, tol: dict) -> Verdict:
     else:
         v = _verdict(c, measured, HOLDS, say("holds{durable}", durable=durable), notes)
     v.decider = decider
+    v.ratios = [Ratio(metric, *ci)] if ci else []
     return v
 
 

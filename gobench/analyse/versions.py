@@ -72,6 +72,12 @@ def reference(run: dict, ref: str | None = None) -> str:
     return hits[-1]
 
 
+def version_view(run: dict, go: str) -> dict:
+    """version_view is a run across Go toolchains reduced to one version's results (and the results that carry
+    no version), for what is decided per version: the claims, the charts."""
+    return {**run, "benchmarks": [b for b in run.get("benchmarks") or [] if b.get("go") in (None, go)]}
+
+
 def _per_round(b: dict, metric: str) -> dict[int, float]:
     of = METRICS[metric].of_round
     return {r.get("pair", i): float(of(r)) for i, r in enumerate(b.get("rounds") or []) if r.get("n")}

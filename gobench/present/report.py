@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobench.analyse import claims
+from gobench.analyse import grid
 from gobench.analyse import loadview
 from gobench.analyse import versions
 from gobench.present import charts
 from gobench.present import claims as claimstable
 from gobench.present import crosscheck as crosscheck_text
+from gobench.present import grid as gridview
 from gobench.present import profile as proftables
 from gobench.present import text as present
 from gobench.present import versions as versions_view
@@ -111,7 +113,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:13px}th,td{border:1px sol
 vertical-align:top;text-align:left}th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
 tr.holds td.verdict{background:#e3f4e1}tr.magnitude td.verdict{background:#fff3d6}
 tr.refuted td.verdict{background:#fbdede}tr.not_measurable td.verdict{background:#eee;color:#555}
-tr.bad td{background:#fbdede}
+tr.bad td{background:#fbdede}tr.changed td{background:#fff8e0}
 code{background:#f3f3f3;padding:0 3px;border-radius:3px}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;
 font-size:12px}figure{margin:1em 0}figure svg{max-width:100%;height:auto}figcaption{color:#666;font-size:12px}
 """
@@ -344,9 +346,9 @@ def summary_section(doc: Doc, recs: list) -> None:
     doc.table(["pattern", "recommendation", "deciding number (95% CI)", "holds under", "claims"], rows)
 
 
-def claims_section(doc: Doc, verdicts: list, cdoc: dict, with_runs: list[dict], run: dict,
-                   escape_path: Path | None) -> None:
-    """claims_section is the short claims table, then a section per claim with its evidence."""
+def claims_section(doc: Doc, verdicts: list, cdoc: dict, g: grid.Grid | None, escape_path: Path | None) -> None:
+    """claims_section is the short claims table, the claims per host and Go version when the report has several,
+    then a section per claim with its evidence."""
     doc.h(2, "Claims of the seed article")
     doc.p(f"Verdicts: {_tally(verdicts)}. Computed by gobench/analyse/claims.py from the runs of this report and "
           "gobench/analyse/claims.json; the full verdict, what was measured and the notes are in the section of "
@@ -358,16 +360,41 @@ def claims_section(doc: Doc, verdicts: list, cdoc: dict, with_runs: list[dict], 
         ep = Path(escape_path)
         when = dt.datetime.fromtimestamp(ep.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
         doc.p(f"Escape-analysis claims (C12, C13) read {ep.name}, written {when} (not part of these runs).")
-    other_cpu = {(o.get("machine") or {}).get("cpu_model") for o in with_runs} - {
-        (run.get("machine") or {}).get("cpu_model")}
-    if other_cpu:
-        doc.p(f"**Warning**: some joined runs were made on another CPU ({', '.join(map(str, other_cpu))}).")
+    grid_section(doc, g)
     for v in verdicts:
         doc.h(3, f"{v.id} ({claimstable.SHORT_TITLE.get(v.kind, v.short)}): {v.technique if not v.same_as else 'as ' + v.same_as}")
         doc.ul([f"**{k}**: {t}" for k, t in claimstable.details(v)]
                + ([f"**deciding number**: {claimstable.text(v.decider)}"] if claimstable.text(v.decider) else []))
         if v.notes:
             doc.ul([claimstable.text(n) for n in v.notes])
+
+
+def claims_record(run: dict, with_runs: list[dict]) -> dict:
+    """claims_record is the record the claims table and the executive summary decide on: the run (its reference Go
+    version, for a run across versions) and the joined runs from its host. Runs from other hosts are never pooled
+    into it; they are set beside it in the grid (grid_section)."""
+    same_host, _ = grid.split_hosts(run, with_runs)
+    return claims.merge_runs(reference_version_view(run), same_host)
+
+
+def grid_section(doc: Doc, g: grid.Grid | None) -> None:
+    """grid_section is the claims x (host, Go version) grid and what changed across it (nothing with one context)."""
+    if g is None:
+        return
+    many = len(g.hosts) > 1
+    doc.h(3, "Claims per host and Go version" if many else "Claims per Go version")
+    if many:
+        doc.p(gridview.HOSTS_EXPLANATION)
+        doc.table(*gridview.host_rows(g))
+    doc.p(gridview.EXPLANATION)
+    changes = grid.changes(g)
+    doc.table(*gridview.grid_rows(g, changes))
+    lines = gridview.change_lines(g, changes)
+    doc.p(f"What changed, among the claims decided on both sides (a verdict, or a deciding ratio that moved by more "
+          f"than {grid.MATERIAL_FACTOR:g}x with its 95% intervals apart), from the oldest to the newest Go version"
+          + (" of each host, and between hosts at the same Go version" if many else "")
+          + (":" if lines else ": nothing."))
+    doc.ul(lines)
 
 
 def runs_rows(run: dict, with_runs: list[dict]) -> list[list[str]]:
@@ -386,7 +413,8 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     with_runs = with_runs or []
     cdoc = claims.load_claims()
     view = reference_version_view(run)  # claims and charts: one Go version (the reference) of a run across them
-    merged = claims.merge_runs(view, with_runs)
+    same_host, _ = grid.split_hosts(run, with_runs)
+    merged = claims_record(run, with_runs)
     verdicts = claims.evaluate(merged, escape_path, cdoc)
     recs = claims.recommendations(merged, cdoc)
     outdir = run_dir / CHART_DIR
@@ -409,7 +437,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
           + f". Claims: {_tally(verdicts)}." + (f" **{len(probs)} problem(s)**, listed below." if probs else ""))
 
     summary_section(doc, recs)
-    claims_section(doc, verdicts, cdoc, with_runs, run, escape_path)
+    claims_section(doc, verdicts, cdoc, grid.build(run, with_runs, escape_path, cdoc), escape_path)
 
     doc.h(2, "Environment")
     doc.table(["", "value"], environment(run))
@@ -468,7 +496,7 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
             doc.chart("Snapshot bandwidth at 1 GB against memcpy and the bandwidth the claimed times imply", big_fig)
         if fam in when and when[fam].get("when_not_to_use"):
             doc.p(f"**When it does not pay.** {when[fam]['when_not_to_use']}")
-        profile_section(doc, fam, [run] + list(with_runs or []), run_dir / CHART_DIR)
+        profile_section(doc, fam, [run, *same_host], run_dir / CHART_DIR)
     if "snapshot-bandwidth" in figs and "Snapshot" not in charts.families(run):
         doc.chart("Bandwidth against memcpy", figs["snapshot-bandwidth"])
     go_versions_section(doc, run)
@@ -571,8 +599,7 @@ def reference_version_view(run: dict) -> dict:
     claims and the charts are per version; the versions table shows them all); any other run unchanged."""
     if not versions.versions(run):
         return run
-    ref = run.get("go_ref") or versions.reference(run)
-    return {**run, "benchmarks": [b for b in run["benchmarks"] if b.get("go") in (None, ref)]}
+    return versions.version_view(run, run.get("go_ref") or versions.reference(run))
 
 
 def go_versions_section(doc: Doc, run: dict) -> None:
@@ -584,7 +611,8 @@ def go_versions_section(doc: Doc, run: dict) -> None:
     doc.p(f"Versions: {', '.join(versions.versions(run))}; reference {ref}. {versions_view.EXPLANATION} "
           f"Function alignment, the same in every version's build: "
           f"{'64 bytes' if run.get('func_align') == 64 else 'Go default (Go before 1.25 has no -funcalign)'}. The claims "
-          f"table and the charts use {ref} only. Compare the versions with benchstat: "
+          f"table and the charts use {ref} only; every claim per version is in the grid under the claims table. "
+          f"Compare the versions with benchstat: "
           f"`benchstat -col go bench.txt`.")
     doc.table(header, rows)
     ffi = [b for b in run["benchmarks"] if b["name"] == FFI_NAME and (b.get("summary") or {}).get("ns_per_op")]
