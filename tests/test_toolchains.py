@@ -267,3 +267,25 @@ def test_a_toolchains_experiment_joins_the_variants_in_its_own_build_folder(fake
     d = library.go_variant_dir(tc.label, "arenas")
     assert d.parts[-2:] == ("go1.27.3+nogreenteagc", "arenas") and d != library.go_variant_dir(fake_go.label, "arenas")
     assert toolchain.experiments("", "arenas") == "arenas" and toolchain.experiments() == ""
+
+
+@pytest.mark.parametrize("go_ref,want", [(None, "go1.27.3"), ("1.27", "go1.27.3"),
+                                         ("1.27+nogreenteagc", "go1.27.3+nogreenteagc"),
+                                         ("1.22", "go1.22.10")])
+def test_bench_reference_is_the_newest_without_an_experiment_unless_named(index, monkeypatch, go_ref, want):
+    from gobench.commands import bench
+
+    monkeypatch.setattr(toolchains, "with_experiment", lambda tc, exp, flag, log: dataclasses.replace(
+        tc, goexperiment=exp))
+    tcs, ref = bench._toolchains("1.27+nogreenteagc,1.27,1.22", go_ref, io.StringIO())
+    assert [tc.label for tc in tcs] == ["go1.27.3+nogreenteagc", "go1.27.3", "go1.22.10"]
+    assert ref == want
+
+
+def test_bench_reference_must_be_one_of_the_toolchains(index, monkeypatch):
+    from gobench.commands import bench
+
+    monkeypatch.setattr(toolchains, "with_experiment", lambda tc, exp, flag, log: dataclasses.replace(
+        tc, goexperiment=exp))
+    with pytest.raises(ValueError, match=r"--go-ref '1\.27\+arenas' is not one of --go"):
+        bench._toolchains("1.27,1.27+nogreenteagc", "1.27+arenas", io.StringIO())
