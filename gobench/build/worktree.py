@@ -16,25 +16,29 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from gobench.build import library as buildmod
+from gobench.build import toolchain as gotoolchain
 from gobench.errors import BuildError, GateError, ToolchainError
 
 Side = dict[str, "buildmod.Built"]
 
 
 def build_side(builds: list[str], src_root: Path | None = None, variant_for: dict[str, str] | None = None,
-               out: IO[str] = sys.stdout) -> Side:
+               out: IO[str] = sys.stdout, tc: gotoolchain.Toolchain | None = None, funcalign: bool = True) -> Side:
     """build_side builds one side's libraries; ``variant_for`` maps a logical build to the variant built for it.
 
     ``variant_for={"default": "inject-slow"}`` makes the test-only build stand
-    in for "default" (the gate's self-test). Build failures raise GateError.
+    in for "default" (the gate's self-test). ``tc`` builds with another Go
+    toolchain or GOEXPERIMENT (``check --against-go``) and ``funcalign=False``
+    with Go's default function alignment (as build.library.build). Build failures raise GateError.
     """
     side: Side = {}
     for name in builds:
         variant = (variant_for or {}).get(name, name)
         try:
-            side[name] = buildmod.build(variant, src_root=src_root, log=lambda m: print(f"  {m}", file=out))
+            side[name] = buildmod.build(variant, src_root=src_root, log=lambda m: print(f"  {m}", file=out), tc=tc,
+                                        funcalign=funcalign)
         except (BuildError, ToolchainError) as e:
-            where = f" from {src_root}" if src_root else ""
+            where = (f" from {src_root}" if src_root else "") + (f" with {tc.label}" if tc else "")
             raise GateError(f"building the {variant} library{where} failed:\n{e}") from e
     return side
 

@@ -3,7 +3,8 @@
 This is the collect layer of the gate (gobench/analyse/gate.py decides, and
 gobench/present/gatereport.py presents). A *side* is a set of built
 libraries, keyed by logical build name ("default", "arenas"): the working
-tree's, a git worktree's of another commit, or a test-only variant standing
+tree's, a git worktree's of another commit, the working tree's built with
+another Go toolchain (``check --against-go``), or a test-only variant standing
 in for "default" (gobench/build/worktree.py builds them). A *session* runs
 every selected scenario of one side once, each scenario in its own worker
 process with a family's rounds rotating (scheduler.run_rotate), the same
@@ -106,11 +107,19 @@ def pool(sessions: list[list[dict]]) -> list[dict]:
     return list(merged.values())
 
 
+def toolchain_of(side: Side) -> dict:
+    """toolchain_of is the Go toolchain a side's libraries were built with (from their stamps: the project's Go,
+    or another with ``check --against-go``), as a run record stores it."""
+    stamp = next(iter(side.values())).stamp
+    return {"go": stamp["go"], "source": stamp["go_source"], "version": stamp["go_version"]}
+
+
 def record(outcomes: list[dict], libraries: dict, settings: Settings, filter_: str | None, role: str,
-           source: dict, sessions: int) -> dict:
-    """record assembles a run record (schema gobench.run/1, raw rounds only) for one pooled side."""
+           source: dict, sessions: int, toolchain: dict | None = None) -> dict:
+    """record assembles a run record (schema gobench.run/1, raw rounds only) for one pooled side; ``toolchain``
+    is what built its libraries (toolchain_of; default: the project's Go)."""
     return store.new_record("micro", settings.as_dict(), libraries, outcomes, filter_, commit=source.get("commit"),
-                            machine=machine.describe(), toolchain=machine.toolchain(),
+                            machine=machine.describe(), toolchain=toolchain or machine.toolchain(),
                             gate={"role": role, "source": source, "sessions": sessions})
 
 
@@ -190,8 +199,8 @@ def run_abba(base: Side, head: Side, filter_: str | None, settings: Settings, bl
             sessions[role].append(outs[role])
     wall = time.monotonic() - t0
     runs = []
-    for role, src in (("base", base_source), ("head", head_source)):
-        run = record(pool(sessions[role]), libs[role], settings, filter_, role, src, blocks)
+    for role, src, side in (("base", base_source, base), ("head", head_source, head)):
+        run = record(pool(sessions[role]), libs[role], settings, filter_, role, src, blocks, toolchain_of(side))
         run["gate"]["order"] = " ".join("AB" if b % 2 == 0 else "BA" for b in range(blocks))
         run["wall_s"] = wall
         runs.append(run)

@@ -59,8 +59,9 @@ def build_variants(names: list[str], out: IO[str]) -> dict[str, buildmod.Built]:
 
 
 def build_across(names: list[str], tcs: list[gotoolchain.Toolchain], out: IO[str]) -> tuple[dict[str, dict], bool]:
-    """build_across builds every variant with every toolchain: ({go version: {variant: Built, or why it could
-    not be built with that Go}}, whether functions are 64-byte aligned). A build that fails with one Go does
+    """build_across builds every variant with every toolchain: ({go label: {variant: Built, or why it could
+    not be built with that Go}}, whether functions are 64-byte aligned); a label is the Go version and any
+    GOEXPERIMENT of the toolchain (toolchain.Toolchain.label: "go1.27.3+nogreenteagc"). A build that fails with one Go does
     not stop the others: its scenarios are reported as not available in that Go.
 
     Every version is linked with the same function alignment, because alignment alone moved single
@@ -72,16 +73,15 @@ def build_across(names: list[str], tcs: list[gotoolchain.Toolchain], out: IO[str
         print("functions aligned at Go's default for every version (Go before 1.25 has no -funcalign)", file=out)
     built: dict[str, dict] = {}
     for tc in tcs:
-        built[tc.version] = {}
+        built[tc.label] = {}
         for n in names:
             try:
-                built[tc.version][n] = buildmod.build(n, log=lambda m: print(m, file=out), tc=tc,
-                                                      funcalign=funcalign)
+                built[tc.label][n] = buildmod.build(n, log=lambda m: print(m, file=out), tc=tc, funcalign=funcalign)
             except BuildError as e:
                 first = str(e).strip().splitlines()
                 why = next((ln for ln in first[1:] if ln.strip() and not ln.startswith("#")), first[0])
-                built[tc.version][n] = f"the {n} library does not build: {why.strip()}"
-                print(f"{tc.version} {n}: {built[tc.version][n]}", file=out)
+                built[tc.label][n] = f"the {n} library does not build: {why.strip()}"
+                print(f"{tc.label} {n}: {built[tc.label][n]}", file=out)
     return built, funcalign
 
 
@@ -134,7 +134,8 @@ def run_across(filter_: str | None, settings: Settings, builds: list[str], param
                knobs: dict | None, ffi: bool, out: IO[str], toolchains: list[gotoolchain.Toolchain]) -> dict:
     """run_across measures the selected scenarios with each toolchain: a worker per (scenario, toolchain),
     rounds interleaved across toolchains within a family (scheduler.run_rotate_sides). Every result carries
-    its toolchain's version as ``go``; ``libraries`` is keyed "<build>@<go version>"."""
+    its toolchain's label as ``go`` ("go1.22.10", "go1.27.3+nogreenteagc") and the GOEXPERIMENT its library
+    was built with as ``goexperiment``; ``libraries`` is keyed "<build>@<go label>"."""
     t0 = time.monotonic()
     built, funcalign = build_across(builds, toolchains, out)
     jobs = plan.plan_across(built, filter_, params, ffi=ffi, env=env, knobs=knobs)
@@ -178,7 +179,8 @@ def run_across(filter_: str | None, settings: Settings, builds: list[str], param
         (ffi_results if job.ffi else results).extend(outcomes)
         bad = [o for o in outcomes if o["status"] != "ok"]
         prog.done("ok" if not bad else "; ".join(f"{o['name']} {o['go']} {o['status']}" for o in bad))
-    tcs = [{"go": tc.go, "source": tc.source, "version": tc.version, "goroot": tc.goroot} for tc in toolchains]
+    tcs = [{"go": tc.go, "source": tc.source, "version": tc.version, "goroot": tc.goroot, "label": tc.label,
+            "goexperiment": tc.goexperiment} for tc in toolchains]
     return store.new_record("micro", settings.as_dict(), libraries, ffi_results + results, filter_,
                             machine=machine.describe(), toolchain=machine.toolchain(), toolchains=tcs,
                             func_align=variants.FUNC_ALIGN if funcalign else "go default",

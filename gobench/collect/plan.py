@@ -43,18 +43,20 @@ def scenarios(built: buildmod.Built) -> list[dict]:
 
 
 def declared(built: buildmod.Built, name: str) -> dict:
-    """declared is what a scenario's registration says about its results, stored with them in the run
-    record: its own metrics (name, unit), the gate's overrides for it, and whether it is test-only."""
+    """declared is what a scenario's library and registration say about its results, stored with them in the
+    run record: the GOEXPERIMENT the library was built with ("" for the toolchain's defaults), its own metrics
+    (name, unit), the gate's overrides for it, and whether it is test-only."""
+    exp = {"goexperiment": built.stamp.get("goexperiment") or ""}
     for s in scenarios(built):
         if f"{s['family']}/{s['variant']}" != name:
             continue
-        out: dict = {"metrics": [{"name": m["name"], "unit": m["unit"]} for m in s.get("metrics") or []]}
+        out: dict = {**exp, "metrics": [{"name": m["name"], "unit": m["unit"]} for m in s.get("metrics") or []]}
         if s.get("gate"):
             out["gate"] = dict(s["gate"])
         if s.get("hidden"):
             out["hidden"] = True
         return out
-    return {}
+    return exp
 
 
 def load_kinds(built: buildmod.Built) -> list[dict]:

@@ -35,7 +35,8 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code.
 
     ``go`` ("1.22,1.27") measures with each of those Go toolchains side by side (fetched from the package
-    index into the user's cache once); ``go_ref`` is the version the others are divided by (default: newest).
+    index into the user's cache once), a version with GOEXPERIMENT settings ("1.27+nogreenteagc") as one more
+    side; ``go_ref`` is the version the others are divided by (default: the newest without an experiment).
     Unless ``agreement`` is False (--no-agreement), the run also carries this machine's agreement with
     `go test` (measure_agreement), shown with the table and in the report's environment.
     """
@@ -50,10 +51,10 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     try:
         st.validate()
         store.check_writable()
-        tcs = _toolchains(go, go_ref, out)
+        tcs, ref = _toolchains(go, go_ref, out)
         run = collect.run_micro(filter_, st, builds=builds, params=parse_params(params), out=out, toolchains=tcs)
         if tcs:
-            run["go_ref"] = versions.reference(run, go_ref) if versions.versions(run) else None
+            run["go_ref"] = versions.reference(run, ref) if versions.versions(run) else None
         run["agreement"] = measure_agreement(out) if agreement else {"skipped": "--no-agreement"}
     except (ValueError, ToolchainError, BuildError) as e:
         print(f"gobench: {e}", file=err)
@@ -95,26 +96,34 @@ def measure_agreement(out: IO[str]) -> dict:
     return agreement_stats.agreement_section(repeats, outcomes, wall_s, agreement_collect.AGREEMENT_BENCHTIME_MS)
 
 
-def _toolchains(go: str | None, go_ref: str | None, out: IO[str]) -> list | None:
-    """_toolchains resolves --go into toolchains (fetching the missing ones) before anything is measured;
-    None without --go. Raises ToolchainError naming the version for an unknown one or an unreachable index."""
+def _toolchains(go: str | None, go_ref: str | None, out: IO[str]) -> tuple[list | None, str | None]:
+    """_toolchains resolves --go into toolchains (fetching the missing ones) before anything is measured, and
+    --go-ref into the label of the reference toolchain (default: the newest without a GOEXPERIMENT); (None,
+    None) without --go. Raises ToolchainError naming the version for an unknown one or an unreachable index,
+    and naming the toolchain and the experiment for an experiment that toolchain does not know."""
     if not go:
         if go_ref:
             raise ValueError("--go-ref needs --go (the versions to compare), e.g. --go 1.22,1.27 --go-ref 1.22")
-        return None
+        return None, None
     specs = toolchains.parse_specs(go)
     if go_ref:
-        toolchains.parse_spec(go_ref)
+        toolchains.split_spec(go_ref, "--go-ref")
     t0 = time.monotonic()
     tcs = toolchains.find_all(specs, log=lambda m: print(m, file=out))
     if go_ref:
-        refs = [tc.version for tc in tcs if tc.version == "go" + go_ref.removeprefix("go")
-                or tc.version.startswith("go" + go_ref.removeprefix("go") + ".")]
+        version, exp = toolchains.split_spec(go_ref, "--go-ref")
+        want = "go" + version.removeprefix("go")
+        refs = [tc.label for tc in tcs if tc.goexperiment == exp
+                and (tc.version == want or tc.version.startswith(want + "."))]
         if not refs:
-            raise ValueError(f"--go-ref {go_ref!r} is not one of --go {go!r} ({', '.join(tc.version for tc in tcs)})")
+            raise ValueError(f"--go-ref {go_ref!r} is not one of --go {go!r} ({', '.join(tc.label for tc in tcs)})")
+        ref = refs[-1]
+    else:
+        plain = [tc.label for tc in tcs if not tc.goexperiment]
+        ref = max(plain, key=versions.version_key) if plain else None
     print(f"toolchains ready in {time.monotonic() - t0:.1f} s: "
-          + ", ".join(f"{tc.version} ({tc.source})" for tc in tcs), file=out)
-    return tcs
+          + ", ".join(f"{tc.label} ({tc.source})" for tc in tcs), file=out)
+    return tcs, ref
 
 
 def scenarios(out: IO[str] = sys.stdout) -> int:

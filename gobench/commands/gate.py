@@ -3,11 +3,14 @@
 ``baseline`` measures the working tree in several worker sessions and
 stores the pooled run as results/baseline/baseline.json (store.baseline).
 ``check`` measures again, either the same way as the baseline or (``against``)
-in lockstep with a build of another git ref (collect.gate_sessions), lets
-analyse.gate decide, and writes the summary, the decision, both sides' runs
-and the chart (present.gatereport) to results/gate/. With ``against``, a
-scenario flagged as a timing regression is measured again in fresh worker
-pairs and fails only if that second pass agrees (confirm_flagged).
+in lockstep with a build of another git ref (collect.gate_sessions), or
+(``against_go``) in lockstep with the working tree built by another Go
+toolchain, lets analyse.gate decide, and writes the summary, the decision,
+both sides' runs and the chart (present.gatereport) to results/gate/. With
+``against`` or ``against_go``, a scenario flagged as a timing regression is
+measured again in fresh worker pairs and fails only if that second pass
+agrees (confirm_flagged). Both lockstep modes share one path (_lockstep):
+only how the two sides are built differs.
 ``calibrate`` (`invoke gate-calibrate`) measures each scenario's A/A noise
 into results/baseline/noise.json, from which the gate sets ns/op minimum
 effects. All return an exit code: 0 pass, 1 regression, 2 could not check,
@@ -25,12 +28,14 @@ from typing import IO
 
 from gobench.analyse import gate, summary
 from gobench.analyse.gate import Config, Decision
-from gobench.build import worktree
+from gobench.build import library as buildmod
+from gobench.build import toolchain as gotoolchain
+from gobench.build import toolchains, variants, worktree
 from gobench.collect import gate_sessions
 from gobench.collect import machine
 from gobench.collect.protocol import Settings
 from gobench.commands import gate_profile
-from gobench.errors import GateError
+from gobench.errors import GateError, ToolchainError
 from gobench.paths import ROOT
 from gobench.present import gatereport
 from gobench.store import atomic, baseline as baselinefile, runs as store
@@ -115,18 +120,26 @@ def check(against: str | None = None, strict_timing: bool = False, filter_: str 
           quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
           blocks: int | None = None, builds: list[str] | None = None,
           baseline_path: Path = baselinefile.BASELINE_PATH, config_path: Path = baselinefile.CONFIG_PATH,
-          out_dir: Path = baselinefile.OUT_DIR, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
-    """check runs the gate: against the baseline file, or (``against``) against a git ref, ABBA."""
+          out_dir: Path = baselinefile.OUT_DIR, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr,
+          against_go: str | None = None) -> int:
+    """check runs the gate: against the baseline file, (``against``) against a git ref, ABBA, or
+    (``against_go``: "1.26", "1.27+nogreenteagc") the project's Go against another toolchain, ABBA."""
     t0 = time.monotonic()
     try:
+        if against and against_go:
+            raise ValueError("--against and --against-go are two different checks (another commit, another Go); "
+                             "give one")
         cfg = load_config(config_path, out=out)
         if against:
             decision, runs = _check_against(against, filter_, _settings(quick, rounds, round_ms),
                                             blocks or DEFAULT_BLOCKS, list(builds or DEFAULT_BUILDS), cfg, out)
+        elif against_go:
+            decision, runs = _check_against_go(against_go, filter_, _settings(quick, rounds, round_ms),
+                                               blocks or DEFAULT_BLOCKS, list(builds or DEFAULT_BUILDS), cfg, out)
         else:
             decision, runs = _check_baseline(baseline_path, strict_timing, filter_, quick, rounds, round_ms,
                                              cfg, out)
-    except (ValueError, GateError) as e:
+    except (ValueError, GateError, ToolchainError) as e:
         print(f"gobench: could not check: {e}", file=err)
         _step_summary(f"## gobench performance gate: could not check\n\n```\n{e}\n```\n")
         return 2
@@ -180,21 +193,58 @@ def _check_against(ref: str, filter_: str | None, st: Settings, blocks: int, bui
         out.write(f"base: {ref} ({commit[:8]}) built from {wt}\n")
         base = worktree.build_side(builds, src_root=src, out=out)
         head = worktree.build_side(builds, out=out)
-        git = machine.git_info()
-        head_src = {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
-        base_run, head_run = gate_sessions.run_abba(base, head, filter_, st, blocks, {"ref": ref, "commit": commit},
-                                               head_src, out)
-        summary.attach(base_run)
-        summary.attach(head_run)
-        decision = gate.compare(base_run, head_run, cfg, timing_gated=True, mode="against",
-                                base_label=f"{ref} ({commit[:8]})",
-                                head_label="working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""))
-        runs = {"base": base_run, "head": head_run}
-        runs.update(confirm_flagged(decision, base, head, st, blocks, {"ref": ref, "commit": commit}, head_src, cfg,
-                                    out))
+        head_src = _working_tree()
         # inside the worktree, so that a line only the base has is shown with its source
-        decision.info["explanation"] = gate_profile.explain(decision, base, head, baselinefile.OUT_DIR / "profiles",
-                                                            out)
+        return _lockstep(base, head, {"ref": ref, "commit": commit}, head_src, f"{ref} ({commit[:8]})",
+                         "working tree" + (" (uncommitted changes)" if head_src["dirty"] else ""), "against",
+                         filter_, st, blocks, builds, cfg, out)
+
+
+def _check_against_go(spec: str, filter_: str | None, st: Settings, blocks: int, builds: list[str], cfg: Config,
+                      out: IO[str]) -> tuple[Decision, dict]:
+    """_check_against_go gates a Go upgrade: the working tree built with the project's Go (base) and with the
+    toolchain ``spec`` names (head, from the toolchain cache; "1.27+nogreenteagc" the project's Go with that
+    experiment), measured as _check_against measures two commits. Both sides link with the same function
+    alignment (64 bytes when both linkers have -funcalign, else Go's default), so that only the toolchain differs."""
+    gate_sessions.abba_order(blocks)  # validates blocks before any fetch or build
+    log = lambda m: print(f"  {m}", file=out)  # noqa: E731
+    own = gotoolchain.find()
+    other = toolchains.find_all([spec], log=log, flag="--against-go")[0]
+    funcalign = buildmod.has_funcalign(own) and buildmod.has_funcalign(other)
+    if not funcalign:
+        out.write(f"functions aligned at Go's default on both sides ({other.label} has no -funcalign)\n")
+    out.write(f"base: {own.label} ({own.source}); head: {other.label} ({other.source}); same sources\n")
+    base = worktree.build_side(builds, tc=own, funcalign=funcalign, out=out)
+    head = worktree.build_side(builds, tc=other, funcalign=funcalign, out=out)
+    src = _working_tree()
+    decision, runs = _lockstep(base, head, {**src, "go": own.label}, {**src, "go": other.label},
+                               f"{own.label} ({own.source})", f"{other.label} ({other.source})", "against-go",
+                               filter_, st, blocks, builds, cfg, out)
+    decision.info["go"] = {"base": own.label, "head": other.label,
+                           "func_align": variants.FUNC_ALIGN if funcalign else "go default"}
+    return decision, runs
+
+
+def _working_tree() -> dict:
+    """_working_tree describes the working tree as a gate source: its commit and whether it has changes."""
+    git = machine.git_info()
+    return {"ref": "working tree", "commit": git.get("commit"), "dirty": git.get("dirty")}
+
+
+def _lockstep(base: worktree.Side, head: worktree.Side, base_src: dict, head_src: dict, base_label: str,
+              head_label: str, mode: str, filter_: str | None, st: Settings, blocks: int, builds: list[str],
+              cfg: Config, out: IO[str]) -> tuple[Decision, dict]:
+    """_lockstep measures two built sides in ABBA blocks (gate_sessions.run_abba), judges head against base
+    (analyse.gate.compare, timing gated), confirms flagged timing regressions in fresh worker pairs, and
+    profiles the confirmed ones on both sides."""
+    base_run, head_run = gate_sessions.run_abba(base, head, filter_, st, blocks, base_src, head_src, out)
+    summary.attach(base_run)
+    summary.attach(head_run)
+    decision = gate.compare(base_run, head_run, cfg, timing_gated=True, mode=mode, base_label=base_label,
+                            head_label=head_label)
+    runs = {"base": base_run, "head": head_run}
+    runs.update(confirm_flagged(decision, base, head, st, blocks, base_src, head_src, cfg, out))
+    decision.info["explanation"] = gate_profile.explain(decision, base, head, baselinefile.OUT_DIR / "profiles", out)
     decision.info.update(settings=st.as_dict(), blocks=blocks, order=base_run["gate"]["order"], builds=builds)
     return decision, runs
 
