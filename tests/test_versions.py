@@ -162,3 +162,9 @@ def test_report_has_a_versions_section_and_claims_use_the_reference(tmp_path):
     plain = syn.make_run(with_load=False)
     assert report.reference_version_view(plain) is plain
     assert "Across Go versions" not in report.render_md(report.build(plain, tmp_path / "p"), tmp_path / "p")
+
+
+def test_version_key_orders_goexperiment_builds_after_their_toolchain():
+    labels = {"go1.27.3+nogreenteagc", "go1.22.10", "go1.27.3", "go1.27.3+arenas", "go1.24.9"}
+    assert sorted(labels, key=versions.version_key) == [
+        "go1.22.10", "go1.24.9", "go1.27.3", "go1.27.3+arenas", "go1.27.3+nogreenteagc"]

@@ -45,9 +45,11 @@ class VersionRow:
     cells: dict[str, VersionCell]
 
 
-def version_key(go: str) -> tuple[int, ...]:
-    """version_key orders "go1.22.10" before "go1.27.3" (numerically)."""
-    return tuple(int(x) for x in re.findall(r"\d+", go))
+def version_key(go: str) -> tuple:
+    """version_key orders "go1.22.10" before "go1.27.3" (numerically), and a toolchain before its GOEXPERIMENT
+    builds ("go1.27.3" before "go1.27.3+nogreenteagc", those by name), so the order never depends on a set's."""
+    number, _, experiments = go.partition("+")
+    return tuple(int(x) for x in re.findall(r"\d+", number)), experiments
 
 
 def versions(run: dict) -> list[str]:
