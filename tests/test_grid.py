@@ -10,7 +10,7 @@ import re
 import pytest
 import synthetic_runs as syn
 
-from gobench.analyse import claims, grid, summary
+from gobench.analyse import claims, grid, summary, versions
 from gobench.present import grid as gridview
 from gobench.present import report
 
@@ -36,7 +36,7 @@ def across(gains: dict[str, float], machine: dict | None = None, run_id: str = "
     run = syn.make_run(run_id=run_id, with_load=False,
                        benchmarks=[b for go, gain in gains.items() for b in order_items(go, gain)])
     run["libraries"] = {f"default@{go}": {"info": {**syn.INFO, "go_version": go}, "stamp": {}} for go in gains}
-    run["go_ref"] = max(gains, key=lambda g: [int(x) for x in g[2:].split(".")])
+    run["go_ref"] = max((g for g in gains if "+" not in g), key=versions.version_key)
     if machine:
         run["machine"] = {**run["machine"], **machine}
     return summary.attach(run)
@@ -80,6 +80,12 @@ def test_what_changed_names_the_claim_and_both_ratios():
     assert [(c.claim, c.across, c.a.go, c.b.go) for c in chs] == [("C1", "versions", "go1.22.10", "go1.27.3")]
     assert gridview.change_lines(g, chs) == [
         "C1 (ns_per_op, times better): 2.1x [2.1x, 2.1x] with go1.22.10, 1.3x [1.3x, 1.3x] with go1.27.3"]
+
+
+def test_a_goexperiment_build_is_compared_with_its_own_toolchain_not_as_the_newest_version():
+    g = grid.build(across({"go1.22.10": 2.1, "go1.27.3": 1.3, "go1.27.3+nogreenteagc": 2.0}), [])
+    assert [(c.claim, c.a.go, c.b.go) for c in grid.changes(g)] == [
+        ("C1", "go1.22.10", "go1.27.3"), ("C1", "go1.27.3", "go1.27.3+nogreenteagc")]
 
 
 def test_a_small_move_is_not_a_change():

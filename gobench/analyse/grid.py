@@ -190,14 +190,22 @@ def material(va: claims.Verdict, vb: claims.Verdict) -> bool:
 
 
 def changes(grid: Grid) -> list[Change]:
-    """changes lists the claims that read differently: per host from its oldest to its newest Go version, then each
-    other host against the main host at the same Go version; by claim within each comparison."""
+    """changes lists the claims that read differently: per host from its oldest to its newest Go version and from
+    each toolchain to its GOEXPERIMENT builds, then each other host against the main host at the same Go version;
+    by claim within each comparison."""
     idx = {id(c): i for i, c in enumerate(grid.contexts)}
     pairs: list[tuple[str, Context, Context]] = []
     for h in grid.hosts:
         mine = [c for c in grid.contexts if c.host.key == h.key]
-        if len(mine) > 1:
-            pairs.append(("versions", mine[0], mine[-1]))
+        # a GOEXPERIMENT build ("go1.27.3+nogreenteagc") sorts after its toolchain but is not a newer version:
+        # versions are compared plain, and each experiment build against its own toolchain
+        plain = [c for c in mine if "+" not in c.go]
+        if len(plain) > 1:
+            pairs.append(("versions", plain[0], plain[-1]))
+        for c in mine:
+            base = next((p for p in plain if p.go == c.go.partition("+")[0]), None) if "+" in c.go else None
+            if base is not None:
+                pairs.append(("versions", base, c))
     main = grid.hosts[0].key
     for c in grid.contexts:
         if c.host.key != main:

@@ -31,7 +31,7 @@ import cffi
 
 from gobench.build import header
 from gobench.build import filelock, toolchain
-from gobench.errors import BuildError
+from gobench.errors import BuildError, ToolchainError
 from gobench.build.variants import Variant
 from gobench.build.variants import get as get_variant
 
@@ -146,7 +146,11 @@ def _source_hash(src: Path = GOSRC) -> str:
 
 def has_funcalign(tc: toolchain.Toolchain) -> bool:
     """has_funcalign says whether the toolchain's linker takes -funcalign (Go 1.25 and later)."""
-    p = subprocess.run([tc.go, "tool", "link", "-help"], capture_output=True, text=True, timeout=60, env=tc.env())
+    try:
+        p = subprocess.run([tc.go, "tool", "link", "-help"], capture_output=True, text=True, timeout=60, env=tc.env(),
+                           cwd=tc.goroot)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ToolchainError(f"{tc.version}: could not ask its linker for -funcalign ({e})") from None
     return "-funcalign" in p.stdout + p.stderr
 
 

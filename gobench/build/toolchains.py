@@ -367,9 +367,10 @@ def with_experiment(tc: toolchain.Toolchain, exp: str, flag: str = "--go",
     def tool_tags(**env: str) -> subprocess.CompletedProcess:
         # the build tags the experiments set (goexperiment.X for each one on): also how an unknown one fails
         try:
+            # in the toolchain's own root: from inside gosrc/, go.mod's newer go line would fail an older Go
             return subprocess.run([tc.go, "list", "-f", "{{context.ToolTags}}", "runtime"], capture_output=True,
-                                  text=True, timeout=60, env=tc.env(**env))
-        except OSError as e:
+                                  text=True, timeout=60, env=tc.env(**env), cwd=tc.goroot)
+        except (OSError, subprocess.TimeoutExpired) as e:
             raise ToolchainError(f"{flag}: {tc.go} could not run ({e})") from None
 
     p = tool_tags(GOEXPERIMENT=exp)

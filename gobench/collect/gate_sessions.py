@@ -111,7 +111,10 @@ def toolchain_of(side: Side) -> dict:
     """toolchain_of is the Go toolchain a side's libraries were built with (from their stamps: the project's Go,
     or another with ``check --against-go``), as a run record stores it."""
     stamp = next(iter(side.values())).stamp
-    return {"go": stamp["go"], "source": stamp["go_source"], "version": stamp["go_version"]}
+    # the default variant adds no experiment of its own: its GOEXPERIMENT is the toolchain's (check --against-go
+    # 1.27+nogreenteagc), which the version label carries as bench --go's labels do
+    exp = side["default"].stamp.get("goexperiment") if "default" in side else None
+    return {"go": stamp["go"], "source": stamp["go_source"], "version": stamp["go_version"] + (f"+{exp}" if exp else "")}
 
 
 def record(outcomes: list[dict], libraries: dict, settings: Settings, filter_: str | None, role: str,

@@ -52,12 +52,13 @@ DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check rep
 DEFAULT_BUILDS = ("default", "arenas")
 
 
-def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path = baselinefile.NOISE_PATH,
+def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path | None = None,
                 out: IO[str] | None = None) -> Config:
     """load_config reads results/baseline/gate.json over the gate's defaults (no file: the defaults), with the
     calibrated noise of results/baseline/noise.json when it was measured on this machine (noise is a property
     of a machine and its load: another machine's would set wrong minimum effects; then the defaults apply)."""
     cfg = gate.config_from(baselinefile.read_config(path), str(path))
+    noise_path = noise_path or baselinefile.NOISE_PATH  # looked up at call time, so tests can point it elsewhere
     noise, where = baselinefile.read_noise(noise_path)
     same, diffs = gate.same_machine(where, machine.describe())
     if noise and not same:

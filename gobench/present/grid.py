@@ -22,8 +22,8 @@ EXPLANATION = ("Every claim decided again in each column, on that column's resul
                "(C12, C13) are decided only where escape.json was made; load claims only in the column of the "
                "Go version and host of the load run.")
 HOSTS_EXPLANATION = ("Runs from different machines are set side by side, never pooled: the executive summary, the "
-                     "claims table, the charts and the load section above are from the first host only; the other "
-                     "hosts appear in the grid below.")
+                     "claims table, the charts and the load and profile sections are from the first host only; the "
+                     "other hosts appear in the grid below.")
 
 
 def ratio_cell(r: claims.Ratio | None) -> str:
