@@ -190,7 +190,7 @@ CASES = [
     ("C8 without load names the hardware", NO_LOAD, "C8", claims.NOT_MEASURABLE, "this machine has 2 cores"),
     ("C2 too few GC cycles for a rate", with_load(BASE, "order-new", p50_ns=20_000, gc_per_min=18, stw_ns=40_000,
                                                   achieved=2000), "C2", claims.NOT_MEASURABLE,
-     "ran only 3 GC cycles in the measured interval"),
+     "ran only 3 GC cycles in the measured intervals of its 1 repeat together"),
     ("C2 sweep-only load run", syn.make_run() | {"load": [e for e in syn.load_section() if e["sweep"] == "gogc"]},
      "C2", claims.NOT_MEASURABLE, "holds only the gogc sweep"),
     # pause bounds
@@ -266,7 +266,52 @@ def test_c8_too_few_pauses_is_not_measurable():
             e["result"]["gc"]["stw_buckets"] = e["result"]["gc"]["stw_buckets"][:1]
             e["result"]["gc"]["stw_buckets"][0]["count"] = 2
     v = verdict(run, "C8")
-    assert v.kind == claims.NOT_MEASURABLE and "fewer than 10 STW pauses" in v.verdict and "2 cores" in v.verdict
+    assert v.kind == claims.NOT_MEASURABLE and "too few STW pauses at GOMAXPROCS=1, 2, 4" in v.verdict
+    assert "at least 10 over the repeats together" in v.verdict and "2 cores" in v.verdict
+
+
+def _gomaxprocs_pauses(run: dict, counts: list[int]) -> dict:
+    """_gomaxprocs_pauses returns a copy of run whose GOMAXPROCS sweep repeats (i-th repeat of each point) made
+    counts[i] STW pauses, all in the bucket of the point's typical pause."""
+    run = copy.deepcopy(run)
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs":
+            g, n = e["result"]["gc"], counts[e["repeat"]]
+            g["stw_count"], g["cycles"] = n, n / 2
+            g["stw_buckets"] = [{**g["stw_buckets"][len(g["stw_buckets"]) // 2], "count": n}]
+    return run
+
+
+@pytest.mark.parametrize("counts, decided", [
+    ([4, 4, 4], True),  # 12 pauses together: --quick's short points decide once pooled
+    ([3, 3, 3], False),  # 9 together, fewer than 10
+    ([1, 10, 10], False),  # 21 together, but one repeat has no standard deviation
+])
+def test_c8_pauses_pooled_over_repeats(counts, decided):
+    v = verdict(_gomaxprocs_pauses(BASE, counts), "C8")
+    assert (v.kind != claims.NOT_MEASURABLE) == decided, v.verdict
+    if not decided:
+        assert "too few STW pauses" in v.verdict
+
+
+@pytest.mark.parametrize("cycles_per_repeat, decided", [
+    (3, True),  # --quick at the claimed 184 GC/min: 3 cycles in a 1 s point, 9 for three repeats
+    (1, False),  # 3 together: fewer than 5
+])
+def test_c2_gc_cycles_pooled_over_repeats(cycles_per_repeat, decided):
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] is None and e["kind"] in ("order-new", "order-pool") and "repeat" in e:
+            g = e["result"]["gc"]
+            g["interval_s"] = 1.0
+            g["cycles"] = cycles_per_repeat if e["kind"] == "order-new" else 0
+            g["cycles_per_min"] = g["cycles"] * 60
+    assert claims.pooled_gc_cycles([e for e in run["load"] if e["kind"] == "order-new" and "repeat" in e
+                                    and e["sweep"] is None]) == 3 * cycles_per_repeat
+    v = verdict(run, "C2")
+    assert (v.kind != claims.NOT_MEASURABLE) == decided, v.verdict
+    if not decided:
+        assert "ran only 3 GC cycles in the measured intervals of its 3 repeats together" in v.verdict
 
 
 def test_c7_refuted_when_controller_raises_cycles():
