@@ -537,3 +537,19 @@ def test_a_run_calibrated_to_a_claim_decides_it_and_no_other():
     assert (b["calibrated_to"], o["calibrated_to"]) == (None, None)
     only_calibrated = claims.merge_runs(micro, [calibrated])
     assert claims.pick_load_pair(only_calibrated, "order-new", "order-pool", 12_000, claim_id="C4") is None
+
+
+def test_c6_at_four_rounds_has_a_95_ci():
+    """The 1 GB step runs 4 rounds (--quick): too few for an order-statistic interval, so C6's deciding ratios
+    carry the t-interval of their log ratios, and the interval covers the ratio of the medians."""
+    run = BASE
+    for name, ns, mbps, seed in (("Snapshot/write", 5e5, 2000.0, 8), ("Snapshot/mmap", 3e5, 3500.0, 9),
+                                 ("Snapshot/write-fdatasync", 7e5, 1500.0, 18), ("Snapshot/mmap-msync", 1.5e6, 700.0, 19)):
+        run = with_bench(run, name, syn.rounds(ns, n=64, k=4, seed=seed, extra={"mb_per_s": mbps}))
+    v = next(v for v in claims.evaluate(run) if v.id == "C6")
+    decider = claimstable.text(v.decider)
+    found = re.findall(r"([\d.]+)x \(95% CI ([\d.]+)x-([\d.]+)x: t-interval of the log ratios of 4 interleaved", decider)
+    assert len(found) == 2, decider  # mmap/write() and the durable pair
+    for (m, lo, hi), claimed in zip(found, (3500 / 2000, 700 / 1500)):
+        assert float(lo) <= float(m) <= float(hi)
+        assert float(lo) <= claimed * 1.1 and float(hi) >= claimed * 0.9

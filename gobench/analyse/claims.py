@@ -278,6 +278,22 @@ def ratio_ci(a: list[float], b: list[float], better: str = "lower") -> tuple[flo
     return s.median, s.ci_lo, s.ci_hi
 
 
+def few_rounds_ratio(a: list[float], b: list[float], better: str = "lower") -> Text:
+    """few_rounds_ratio is the per-round ratio of two interleaved samples with a 95% CI however few the rounds:
+    the median with its order-statistic interval from 6 pairs on (ratio_ci), else the geometric mean with the
+    t-interval of the log ratios (stats.log_t_ci; 2 pairs or more). For steps whose rounds are too long to run
+    6 of (C6's 1 GB snapshot)."""
+    ci = ratio_ci(a, b, better)
+    if ci is None or not math.isnan(ci[1]):
+        return _ratio_phrase(ci)
+    pairs = [(x, y) for x, y in zip(a, b) if x and y]
+    t = stats.log_t_ci([x / y if better == "lower" else y / x for x, y in pairs])
+    if t is None:
+        return _ratio_phrase(ci)
+    return say("{m:ratio} (95% CI {lo:ratio}-{hi:ratio}: t-interval of the log ratios of {n} interleaved round "
+               "pairs, geometric mean)", m=t[0], lo=t[1], hi=t[2], n=len(pairs))
+
+
 def _ratio_phrase(ci: tuple[float, float, float] | None) -> Text:
     """_ratio_phrase is "1.34x (95% CI 1.2x-1.5x)": the median of per-round ratios of interleaved rounds (ratio_ci)."""
     if ci is None:
@@ -906,14 +922,13 @@ def _eval_snapshot_at(c: dict, run: dict, tol: dict) -> Verdict:
     if db is not None and do is not None and not _missing(run, d["durable_baseline"], db) \
             and not _missing(run, d["durable_optimized"], do):
         (vb, rb_, _), (vo, ro_, _) = _values(run, db, metric), _values(run, do, metric)
-        rci = ratio_ci(rb_, ro_, "higher")
+        rci, rtext = ratio_ci(rb_, ro_, "higher"), few_rounds_ratio(rb_, ro_, "higher")
         measured = say("{measured}; durable pair: {b} {vb:num MB/s} vs {o} {vo:num MB/s}{r}", measured=measured,
-                       b=db["name"], vb=vb, o=do["name"], vo=vo,
-                       r=say(", {r}", r=_ratio_phrase(rci)) if rci else "")
+                       b=db["name"], vb=vb, o=do["name"], vo=vo, r=say(", {r}", r=rtext) if rci else "")
         if rci:
             durable = say("; the durable pair {turn}: {o} runs at {r} of {b}", o=do["name"], b=db["name"],
-                          r=_ratio_phrase(rci), turn="reverses the result" if rci[0] < 1 else "agrees")
-    decider = say("mmap/write() {r}{durable}", r=_ratio_phrase(ratio_ci(ab, ao, "higher")), durable=durable)
+                          r=rtext, turn="reverses the result" if rci[0] < 1 else "agrees")
+    decider = say("mmap/write() {r}{durable}", r=few_rounds_ratio(ab, ao, "higher"), durable=durable)
     if implausible:
         verdict = say("cannot be true as stated ({opt:num} GB/s for {gb:num} GB in {co:num} ms is {x:num}x the "
                       "memcpy bandwidth measured here, {memcpy:num} GB/s; measured {b:num} ms -> {o:num} ms per GB"
