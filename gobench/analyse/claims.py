@@ -149,6 +149,7 @@ class Verdict:
     notes: list[Text] = field(default_factory=list)
     same_as: str | None = None
     decider: Text = ""  # the deciding number with its CI, e.g. "1.34x (95% CI 1.2x-1.5x, per-round ratios)"
+    change: Text = ""  # what changed since the previous review (analyse.changes), "" when there was none
 
     @property
     def short(self) -> str:
