@@ -553,3 +553,13 @@ def test_c6_at_four_rounds_has_a_95_ci():
     for (m, lo, hi), claimed in zip(found, (3500 / 2000, 700 / 1500)):
         assert float(lo) <= float(m) <= float(hi)
         assert float(lo) <= claimed * 1.1 and float(hi) >= claimed * 0.9
+
+
+def test_cited_scenarios_are_what_review_quick_profiles():
+    """`invoke review --quick` profiles only the scenarios a claim is decided on; its filter joins their names
+    unescaped, so each must be a plain Family/Variant."""
+    names = claims.cited_scenarios()
+    assert {"Snapshot/write", "Snapshot/mmap", "Snapshot/memcpy", "Snapshot/write-fdatasync", "Snapshot/mmap-msync",
+            "StructLayout/article", "PaymentRoute/concrete-article", "TradeContext/heap", "OrderItem/pool"} <= set(names)
+    assert "SnapshotTick/mmap" not in names and "OrderItemParallel/pool" not in names  # no claim cites them
+    assert all(re.fullmatch(r"[A-Z][A-Za-z]*/[a-z0-9-]+", n) for n in names)

@@ -74,8 +74,13 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
 
     Every load point runs LOAD_REPEATS times in fresh processes, in the
     service model (ServiceModel's defaults; --quick: a smaller book and
-    shorter points); the controller sweep runs the steps profile, so traffic
-    rises and falls across the controller's decisions.
+    shorter points); the GOGC, GOMAXPROCS, GC and controller sweeps add the
+    extra allocation per request that the C2 calibration chose, so that GC
+    cycles run in their points; the controller sweep runs the steps profile,
+    so traffic rises and falls across the controller's decisions. --quick
+    also profiles only the scenarios claims cite, with a shorter CPU profile
+    (commands/profile.review_pass), and runs the 1 GB Snapshot step with 4
+    rounds instead of 6. The output ends with each stage's wall time.
     """
     clock = StageClock()
     code = bench(quick=quick, out=out, err=err, agreement=agreement, report=False)  # one report, at the end

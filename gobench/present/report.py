@@ -318,7 +318,9 @@ def run_settings(r: dict) -> str:
         return (f"{st.get('mode', 'open')} loop"
                 + (f" at {fmt_num(st.get('rate'))} req/s" if st.get("mode", "open") == "open" else "")
                 + f", {fmt_num(st.get('duration_s'))} s after {fmt_num(st.get('warmup_s'))} s warm-up"
-                + (f", sweep {st['sweep']}" if st.get("sweep") else "") + f"; {kinds}")
+                + (f", sweep {st['sweep']}" if st.get("sweep") else "") + f"; {kinds}"
+                + (f"; {(st.get('service') or {})['extra_alloc_bytes']} B extra allocation per request"
+                   if (st.get("service") or {}).get("extra_alloc_bytes") else ""))
     recs = sorted({str((b.get("params") or {}).get("records")) for b in r.get("benchmarks") or []
                    if (b.get("params") or {}).get("records")})
     return (f"{st.get('rounds', '?')} rounds of about {fmt_num(st.get('round_ms'))} ms per scenario"
