@@ -44,6 +44,20 @@ def test_absent_data_is_skipped(tmp_path):
     assert charts.snapshot_chart(syn.make_run(benchmarks=syn.micro_benchmarks()[:3]), tmp_path) == []
 
 
+def test_gomaxprocs_sweep_without_pauses_says_so(tmp_path):
+    """A sweep whose points ran no GC cycle (a large live heap, little allocation) has no pause to draw: the panel
+    says so, and the pause panel of a sweep with pauses draws them."""
+    run = syn.make_run()
+    svg = charts.gomaxprocs_chart(run, tmp_path / "with")[1].read_text()
+    assert " pauses" in svg and "no stop-the-world pause" not in svg  # each point labelled with its pause count
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs":
+            e["result"]["gc"].update(cycles=0, stw_count=0, stw_buckets=[], stw_total_ns=0.0, stw_max_ns=0.0)
+    paths = charts.gomaxprocs_chart(run, tmp_path / "without")
+    _check_pair(paths)
+    assert "no stop-the-world pause in any point of the sweep" in paths[1].read_text()
+
+
 def test_crashed_scenario_does_not_break_its_family_chart(tmp_path):
     paths = charts.family_chart(syn.make_run(), "TradeContext", tmp_path)
     _check_pair(paths)

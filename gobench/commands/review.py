@@ -37,10 +37,15 @@ QUICK = {"live_heap_mib": 64,
 # SNAPSHOT_ARTICLE_RECORDS is the article's 1 GB snapshot (claim C6) in 48-byte records: 1e9 / 48, rounded up.
 SNAPSHOT_ARTICLE_RECORDS = 20_833_334
 SNAPSHOT_ARTICLE_VARIANTS = ("write", "mmap", "memcpy", "write-fdatasync", "mmap-msync")
-SNAPSHOT_ARTICLE_ROUNDS = 4  # the fewest a side for a Mann-Whitney p below 0.05
+# Rounds of the 1 GB step: 6 give the per-round ratios a distribution-free 95% CI; --quick runs 4, the fewest a
+# side for a Mann-Whitney p below 0.05, and C6's CI is then a t-interval of the log ratios (claims.ratio_ci).
+# A round of the five variants takes about 3.5 s; opening them (1 GB of records each, and a synced 1 GB file
+# for the four that write one) takes most of the step's 50-70 s.
+SNAPSHOT_ARTICLE_ROUNDS = 6
+SNAPSHOT_ARTICLE_ROUNDS_QUICK = 4
 
 
-def snapshot_at_article_size(out: IO[str], err: IO[str]) -> tuple[int, str | None]:
+def snapshot_at_article_size(out: IO[str], err: IO[str], quick: bool = False) -> tuple[int, str | None]:
     """snapshot_at_article_size measures the Snapshot family at the article's 1 GB (claim C6) in a run of its own;
     returns (exit code, the stored run's folder or None).
 
@@ -50,8 +55,9 @@ def snapshot_at_article_size(out: IO[str], err: IO[str]) -> tuple[int, str | Non
     """
     out.write(f"\n== Snapshot at the article's size ({SNAPSHOT_ARTICLE_RECORDS:,} records of 48 B, 1 GB) ==\n")
     params = [f"Snapshot/{v}:records={SNAPSHOT_ARTICLE_RECORDS}" for v in SNAPSHOT_ARTICLE_VARIANTS]
-    code = bench(filter_=f"^Snapshot/({'|'.join(SNAPSHOT_ARTICLE_VARIANTS)})$", rounds=SNAPSHOT_ARTICLE_ROUNDS,
-                 round_ms=1.0, params=params, out=out, err=err, agreement=False)  # the micro run has it
+    code = bench(filter_=f"^Snapshot/({'|'.join(SNAPSHOT_ARTICLE_VARIANTS)})$",
+                 rounds=SNAPSHOT_ARTICLE_ROUNDS_QUICK if quick else SNAPSHOT_ARTICLE_ROUNDS, round_ms=1.0,
+                 params=params, out=out, err=err, agreement=False, report=False)  # the micro run has the agreement
     if code == 2:
         return code, None
     return code, str(store.resolve(None))
@@ -68,17 +74,27 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
 
     Every load point runs LOAD_REPEATS times in fresh processes, in the
     service model (ServiceModel's defaults; --quick: a smaller book and
-    shorter points); the controller sweep runs the steps profile, so traffic
-    rises and falls across the controller's decisions.
+    shorter points); the GOGC, GOMAXPROCS, GC and controller sweeps add the
+    extra allocation per request that the C2 calibration chose, so that GC
+    cycles run in their points; the controller sweep runs the steps profile,
+    so traffic rises and falls across the controller's decisions. --quick
+    also profiles only the scenarios claims cite, with a shorter CPU profile
+    (commands/profile.review_pass), and runs the 1 GB Snapshot step with 4
+    rounds instead of 6. The output ends with each stage's wall time.
     """
-    t0 = time.monotonic()
-    code = bench(quick=quick, out=out, err=err, agreement=agreement)
+    clock = StageClock()
+    code = bench(quick=quick, out=out, err=err, agreement=agreement, report=False)  # one report, at the end
+    clock.lap("micro benchmarks" + (" and agreement" if agreement else ""))
     if code == 2:
         return 2
     micro = store.resolve(None)
     settings = QUICK if quick else FULL
     joined, worst = [], code
     work_steps = 0  # timed by the first load point, then the same for every stage (ServiceModel.work_steps)
+    # extra_alloc: the calibrated stage's extra allocation per request, which the GC sweeps then run with: at the
+    # service's own allocation rate (order-new: about 4.6 MB/s at 12k req/s) a 64 or 256 MiB book sees no GC
+    # cycle in a point, so the sweeps of GOGC, GOMAXPROCS, the GC and the controller would have no pause to show.
+    extra_alloc = 0
     closed = ["tradecontext-heap", "tradecontext-slab"]  # claim C3 is a throughput claim: a closed loop
     for sweep, mode in ((None, "open"), (CALIBRATED, "open"), ("gogc", "open"), ("gomaxprocs", "open"),
                         ("gc", "open"), ("controller", "open"), (None, "closed")):
@@ -88,11 +104,13 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         try:
             s = settings["controller" if sweep == "controller" else "points"]
             service = loadrun.ServiceModel(live_heap_mib=settings["live_heap_mib"], profile=s["profile"],
-                                           profile_period_s=s.get("profile_period_s", 0), work_steps=work_steps)
+                                           profile_period_s=s.get("profile_period_s", 0), work_steps=work_steps,
+                                           extra_alloc_bytes=extra_alloc if sweep not in (None, CALIBRATED) else 0)
             kinds, rate, calibration = (closed if mode == "closed" else None), 12_000, None
             if sweep == CALIBRATED:
                 kinds, rate, service, calibration = loadcmd.calibrated(CALIBRATED, service, s["duration_s"],
                                                                        s["warmup_s"], out)
+                extra_alloc = service.extra_alloc_bytes
             run_ = loadrun.run(kinds, rate, s["duration_s"], s["warmup_s"], sweep if sweep != CALIBRATED else None,
                                mode, s["interval_s"], out,
                                on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True),
@@ -100,6 +118,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
         except (ValueError, ToolchainError, BuildError) as e:
             print(f"gobench review: {title}: {e}", file=err)
             worst = max(worst, 1)
+            clock.lap(title)
             continue
         except KeyboardInterrupt:
             print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
@@ -112,14 +131,38 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
             return 2
         out.write("\n" + loadtext.settings_line(run_) + "\n" + loadtext.table(run_) + f"\nstored {folder}\n")
         joined.append(str(folder))
+        clock.lap(title)
         if any(e["status"] != "ok" for e in run_["load"]):
             worst = max(worst, 1)
-    code, snap = snapshot_at_article_size(out, err)
+    code, snap = snapshot_at_article_size(out, err, quick)
+    clock.lap("Snapshot at 1 GB")
     worst = max(worst, code)
     if snap:
         joined.append(snap)
     worst = max(worst, review_pass(quick, joined, out, err))  # profiles, shown in the report's families
+    clock.lap("profiles")
     out.write("\n")
-    after_run(micro, out, err, with_runs=joined)
-    out.write(f"review finished in {time.monotonic() - t0:.0f} s\n")
+    after_run(micro, out, err, with_runs=joined, escape_check=True)
+    clock.lap("escape check and report")
+    out.write(clock.summary() + "\n")
     return worst
+
+
+class StageClock:
+    """StageClock times the stages of a review, so that its output says where the time went (the budget is 5
+    minutes for --quick on 2 cores)."""
+
+    def __init__(self) -> None:
+        self.t0 = self.last = time.monotonic()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, stage: str) -> None:
+        """lap ends the stage that ran since the last lap."""
+        now = time.monotonic()
+        self.laps.append((stage, now - self.last))
+        self.last = now
+
+    def summary(self) -> str:
+        """summary is the line review ends with: the total and every stage's wall time."""
+        return (f"review finished in {self.last - self.t0:.0f} s: "
+                + "; ".join(f"{name} {secs:.0f} s" for name, secs in self.laps))

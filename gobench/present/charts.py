@@ -443,11 +443,16 @@ def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
         if cores:
             ax1.annotate(f"{cores} cores", (cores, 1), xycoords=("data", "axes fraction"), xytext=(3, -10),
                          textcoords="offset points", fontsize=8, color="0.4")
+        if all(p[1] is None for p in pts):  # no GC cycle in any point: say so rather than leave the panel blank
+            ax1.text(0.5, 0.5, "no stop-the-world pause in any point of the sweep\n(no GC cycle ran in the measured "
+                     "intervals: too little allocation for the live heap)", transform=ax1.transAxes, ha="center",
+                     va="center", fontsize=9, color="0.35", bbox={"facecolor": "white", "edgecolor": "none"})
+            ax1.set_yticks([])
         ax1.set_ylabel(f"mean STW pause ({u1})\n± std dev" + (", log" if ax1.get_yscale() == "log" else ""))
         ax2.set_ylabel(f"p99 latency ({u2})" + (", log" if ax2.get_yscale() == "log" else ""))
         ax2.set_xlabel("GOMAXPROCS" + (f" (above {cores}: oversubscribed)" if cores else ""))
         ax2.set_xticks(sorted({p[0] for p in pts}))
-        ax1.legend(loc="upper left")
+        (ax1 if ax1.get_legend_handles_labels()[0] else ax2).legend(loc="upper left")
         fig.suptitle("GOMAXPROCS sweep", fontsize=10)
     return _save(fig, outdir, "gomaxprocs-sweep")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 
+from gobench.analyse import changes
 from gobench.analyse.claims import Phrase, Verdict
 from gobench.present.fmt import num, ratio_text
 
@@ -57,7 +58,14 @@ def table_rows(verdicts: list[Verdict]) -> list[list[str]]:
 def details(v: Verdict) -> list[tuple[str, str]]:
     """details are a claim's (label, text) lines for its own section: technique, claimed, measured, verdict."""
     return [("technique", (f"(as {v.same_as}) " if v.same_as else "") + v.technique), ("claimed", v.claimed),
-            ("measured", text(v.measured)), ("verdict", text(v.verdict))]
+            ("measured", text(v.measured)), ("verdict", text(v.verdict))] \
+        + ([("since the previous review", text(v.change))] if v.change else [])
+
+
+def kept(verdicts: list[Verdict]) -> dict[str, dict]:
+    """kept is what a review stores of its verdicts for the next one (store.verdicts): per claim its kind and
+    deciding number (analyse.changes.entry) and the deciding phrase as the report printed it."""
+    return {v.id: {**changes.entry(v), "decider": text(v.decider)} for v in verdicts}
 
 
 def notes(verdicts: list[Verdict]) -> list[str]:

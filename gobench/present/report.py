@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gobench.analyse import changes
 from gobench.analyse import claims
 from gobench.analyse import grid
 from gobench.analyse import loadview
@@ -40,6 +41,7 @@ from gobench.records import FFI_NAME
 from gobench.store import atomic
 from gobench.store import runs as store
 from gobench.store import schema as schemacheck
+from gobench.store import verdicts as stored_verdicts
 
 REPORT_MD, REPORT_HTML, CHART_DIR = "REPORT.md", "REPORT.html", "charts"
 # metrics shown in the family tables' columns; every other summary metric is an "other metric"
@@ -318,10 +320,13 @@ def run_settings(r: dict) -> str:
         return (f"{st.get('mode', 'open')} loop"
                 + (f" at {fmt_num(st.get('rate'))} req/s" if st.get("mode", "open") == "open" else "")
                 + f", {fmt_num(st.get('duration_s'))} s after {fmt_num(st.get('warmup_s'))} s warm-up"
-                + (f", sweep {st['sweep']}" if st.get("sweep") else "") + f"; {kinds}")
+                + (f", sweep {st['sweep']}" if st.get("sweep") else "") + f"; {kinds}"
+                + (f"; {(st.get('service') or {})['extra_alloc_bytes']} B extra allocation per request"
+                   if (st.get("service") or {}).get("extra_alloc_bytes") else ""))
     recs = sorted({str((b.get("params") or {}).get("records")) for b in r.get("benchmarks") or []
                    if (b.get("params") or {}).get("records")})
     return (f"{st.get('rounds', '?')} rounds of about {fmt_num(st.get('round_ms'))} ms per scenario"
+            + (f", CPU profile over {fmt_num(st['profile_cpu_min_s'])} s of CPU" if st.get("profile_cpu_min_s") else "")
             + (f", filter {r['filter']!r}" if r.get("filter") else "")
             + (f", Snapshot records={', '.join(recs)}" if recs else ""))
 
@@ -416,6 +421,9 @@ def build(run: dict, run_dir: Path, escape_path: Path | None = None, warnings: l
     same_host, _ = grid.split_hosts(run, with_runs)
     merged = claims_record(run, with_runs)
     verdicts = claims.evaluate(merged, escape_path, cdoc)
+    if with_runs:  # a review's report: what changed since the previous review, and this one kept for the next
+        changes.attach(verdicts, stored_verdicts.previous(run_dir))
+        stored_verdicts.write(run_dir, str(run.get("run_id")), claimstable.kept(verdicts))
     recs = claims.recommendations(merged, cdoc)
     outdir = run_dir / CHART_DIR
     figs = charts.render_all({**view, "load": []}, outdir, implied_snapshot_mb_s(cdoc))

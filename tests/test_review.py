@@ -1,0 +1,55 @@
+"""`invoke review`'s wiring (commands/review.py), with every stage replaced by a stand-in: which settings each
+stage gets, one report at the end, and the stage times it ends with. Nothing is measured."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+from gobench.commands import review as review_cmd
+
+
+def test_review_stages(monkeypatch, tmp_path):
+    calls: dict[str, list] = {"bench": [], "load": [], "report": []}
+
+    def bench(**kw):
+        calls["bench"].append(kw)
+        return 0
+
+    def calibrated(claim, service, duration_s, warmup_s, out):
+        return ["order-new", "order-pool"], 12_000, replace(service, extra_alloc_bytes=4096), {"claim": claim}
+
+    def run(kinds, rate, duration_s, warmup_s, sweep, mode, interval_s, out, **kw):
+        calls["load"].append((sweep, mode, kw["service"].extra_alloc_bytes, kw["calibration"]))
+        return {"settings": {"service": {"work_steps": 7}}, "load": []}
+
+    def after_run(folder, out, err, with_runs=None, escape_check=False):
+        calls["report"].append((folder, list(with_runs or []), escape_check))
+
+    monkeypatch.setattr(review_cmd, "bench", bench)
+    monkeypatch.setattr(review_cmd.loadcmd, "calibrated", calibrated)
+    monkeypatch.setattr(review_cmd.loadrun, "run", run)
+    monkeypatch.setattr(review_cmd.store, "resolve", lambda run: tmp_path / "micro")
+    monkeypatch.setattr(review_cmd.store, "write_run", lambda r: tmp_path / f"load{len(calls['load'])}")
+    monkeypatch.setattr(review_cmd.loadtext, "settings_line", lambda r: "")
+    monkeypatch.setattr(review_cmd.loadtext, "table", lambda r: "")
+    monkeypatch.setattr(review_cmd, "review_pass", lambda quick, joined, out, err: joined.append("profile") or 0)
+    monkeypatch.setattr(review_cmd, "after_run", after_run)
+    out = io.StringIO()
+    assert review_cmd.review(quick=True, out=out, err=io.StringIO()) == 0
+
+    # no report but the last: bench and the 1 GB step store their runs without one
+    assert [kw.get("report") for kw in calls["bench"]] == [False, False]
+    assert calls["bench"][1]["rounds"] == review_cmd.SNAPSHOT_ARTICLE_ROUNDS_QUICK
+    # the sweeps run at the calibrated stage's extra allocation; the default and closed-loop runs without
+    assert calls["load"] == [(None, "open", 0, None), (None, "open", 4096, {"claim": "C2"}),
+                             ("gogc", "open", 4096, None), ("gomaxprocs", "open", 4096, None),
+                             ("gc", "open", 4096, None), ("controller", "open", 4096, None),
+                             (None, "closed", 0, None)]
+    # one report: of the micro run, joining every stage's run, with the escape check
+    assert len(calls["report"]) == 1
+    folder, joined, escape_check = calls["report"][0]
+    assert folder == tmp_path / "micro" and escape_check and joined[-1] == "profile" and len(joined) == 9
+    last = out.getvalue().strip().splitlines()[-1]
+    assert last.startswith("review finished in ") and "; profiles " in last and "Snapshot at 1 GB" in last
