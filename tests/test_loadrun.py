@@ -213,8 +213,13 @@ def test_calibrate_to_reads_the_claims_baseline():
     t = load_cmd.calibration_target("C2")
     assert (t["baseline_kind"], t["optimized_kind"], t["rate"], t["target_gc_per_min"]) == (
         "order-new", "order-pool", 12000.0, 184.0)
-    with pytest.raises(ValueError, match="--calibrate-to C10: not a claim with a load baseline.*allowed: .*C2"):
-        load_cmd.calibration_target("C10")
+    t = load_cmd.calibration_target("C5")
+    assert (t["baseline_kind"], t["optimized_kind"], t["rate"], t["target_gc_per_min"]) == (
+        "tradecontext-heap", "tradecontext-slab", 12000.0, 217.0)
+    for bad in ("C10", "C3", "c5"):
+        with pytest.raises(ValueError, match=f"--calibrate-to {bad}: not a claim with a load baseline in GC cycles "
+                                             f"per minute; allowed: C2, C5$"):
+            load_cmd.calibration_target(bad)
 
 
 def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
