@@ -82,7 +82,7 @@ def crosscheck(c: Context, family=None, repeats: int = 21, benchtime_ms: float =
             "profile": "rate over time: constant (default), steps (0.5/1/1.5x the rate, a third of the period "
                        "each) or bursts (2x for the middle tenth of each period)",
             "profile-period": "seconds per profile cycle (default 15: three 5 s controller intervals)",
-            "calibrate-to": "claim (e.g. C2): first pick the extra allocation per request at which the claim's "
+            "calibrate-to": "claim (C2 or C5): first pick the extra allocation per request at which the claim's "
                             "baseline kind runs its claimed baseline GC/min at its rate, then measure both kinds"},
       iterable=["family"])
 def load(c: Context, family=None, rate: float = 12000.0, duration: float = 10.0, warmup: float = 2.0, sweep: str = "",

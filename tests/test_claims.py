@@ -539,6 +539,35 @@ def test_a_run_calibrated_to_a_claim_decides_it_and_no_other():
     assert claims.pick_load_pair(only_calibrated, "order-new", "order-pool", 12_000, claim_id="C4") is None
 
 
+def test_a_run_calibrated_to_c5_decides_c5_and_no_other():
+    """`invoke review` also stores a run calibrated to C5 (tradecontext kinds, which C3 and C4 use too): C5 is
+    decided on it, no other claim picks its entries, and the same holds for its own report (`invoke load
+    --calibrate-to C5` alone), where C3 and C4 then have no pair."""
+    from synthetic_runs import load_entry
+
+    micro = syn.make_run()
+    micro.pop("load", None)
+    plain = {"run_id": "20260101T000001Z-01234567-aaaa", "settings": {},
+             "load": [load_entry(k, p50_ns=20_000, gc_per_min=0, stw_ns=40_000, achieved=2000, label=k)
+                      for k in ("order-new", "order-pool", "tradecontext-heap", "tradecontext-slab")]}
+    c5 = {"run_id": "20260101T000003Z-01234567-cccc", "settings": {"calibration": {"claim": "C5"}},
+          "load": [load_entry(k, p50_ns=20_000, gc_per_min=g, stw_ns=40_000, achieved=12_000, target=12_000, label=k)
+                   for k, g in (("tradecontext-heap", 217), ("tradecontext-slab", 0))]}
+    load_claims = [c for c in claims.load_claims()["claims"] if c["decide"]["type"] == "load_ratio"]
+    assert {"C2", "C3", "C4", "C5"} <= {c["id"] for c in load_claims}
+    for name, merged in (("joined", claims.merge_runs(micro, [plain, c5])), ("alone", claims.merge_runs(c5, []))):
+        for c in load_claims:
+            d = c["decide"]
+            pair = claims.pick_load_pair(merged, d["baseline_kind"], d["optimized_kind"], d.get("claimed_rate_per_s"),
+                                         bool(d.get("needs_saturation")), c["id"])
+            used = {e.get("calibrated_to") for e in pair or ()}
+            assert used == ({"C5"} if c["id"] == "C5" else {None} if name == "joined" else set()), (name, c["id"])
+        v = {x.id: x for x in claims.evaluate(merged)}
+        assert v["C5"].kind != claims.NOT_MEASURABLE and "217 -> 0 GC/min" in claimstable.text(v["C5"].measured), name
+        if name == "alone":
+            assert v["C3"].kind == v["C4"].kind == claims.NOT_MEASURABLE
+
+
 def test_c6_at_four_rounds_has_a_95_ci():
     """The 1 GB step runs 4 rounds (--quick): too few for an order-statistic interval, so C6's deciding ratios
     carry the t-interval of their log ratios, and the interval covers the ratio of the medians."""

@@ -213,8 +213,13 @@ def test_calibrate_to_reads_the_claims_baseline():
     t = load_cmd.calibration_target("C2")
     assert (t["baseline_kind"], t["optimized_kind"], t["rate"], t["target_gc_per_min"]) == (
         "order-new", "order-pool", 12000.0, 184.0)
-    with pytest.raises(ValueError, match="--calibrate-to C10: not a claim with a load baseline.*allowed: .*C2"):
-        load_cmd.calibration_target("C10")
+    t = load_cmd.calibration_target("C5")
+    assert (t["baseline_kind"], t["optimized_kind"], t["rate"], t["target_gc_per_min"]) == (
+        "tradecontext-heap", "tradecontext-slab", 12000.0, 217.0)
+    for bad in ("C10", "C3", "c5"):
+        with pytest.raises(ValueError, match=f"--calibrate-to {bad}: not a claim with a load baseline in GC cycles "
+                                             f"per minute; allowed: C2, C5$"):
+            load_cmd.calibration_target(bad)
 
 
 def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
@@ -242,6 +247,32 @@ def test_calibration_scales_the_extra_allocation_to_the_target(monkeypatch):
     assert asked == [0, round(184 / 60 * 100e6 / 12000 - 400), round(184 / 60 * 80e6 / 12000 - 400)]
     assert abs(cal["reached_gc_per_min"] - 184) < 0.1 and cal["extra_alloc_bytes"] == asked[2]
     assert cal["kind_bytes_per_request"] == 400 and cal["work_steps"] == 5 and len(cal["probes"]) == 3
+
+
+def test_calibration_counts_the_size_class_of_the_extra_allocation(monkeypatch):
+    """A stand-in whose extra object is served from 4096-byte size classes: the second probe's ask (25156 B) costs
+    28672 B, and the third asks for that much less than the bytes per cycle predict, which lands its ask in the
+    16384 B class (183.4 GC/min) instead of just above it (the 20480 B class: 228 GC/min)."""
+    class Built:
+        dir, stamp = "/nonexistent", {}
+    monkeypatch.setattr(loadrun.buildmod, "build", lambda *a, **k: Built())
+    asked, per_cycle = [], 16_834 * 12_000 * 60 / 184  # the target's bytes per request are 400 + 16384 + 50
+
+    def measure(p, library_dir, request):
+        extra = request["service"]["extra_alloc_bytes"]
+        asked.append(extra)
+        completed = 12_000 * 2
+        alloc = (400 + -(-extra // 4096) * 4096) * completed
+        cycles = alloc / per_cycle if extra else 0  # fractional, as in the test above
+        return {"status": "ok", "error": None, "result": {
+            "gc": {"cycles_per_min": cycles * 30, "alloc_bytes": alloc, "cycles": cycles, "peak_heap_live_bytes": 100e6},
+            "rate": {"achieved_per_s": 12_000, "completed": completed, "kept_up": True},
+            "service": {"work_steps": 5}}}, {}
+    monkeypatch.setattr(loadrun, "measure_point", measure)
+    cal = loadrun.calibrate("order-new", 184, 12000, 2, 1, SMALL, out=io.StringIO())
+    assert asked[:2] == [0, round(184 / 60 * 100e6 / 12000 - 400)]
+    assert 12_288 < asked[2] <= 16_384 and cal["extra_alloc_bytes"] == asked[2]
+    assert abs(cal["reached_gc_per_min"] - 184) < 2
 
 
 def test_charts_draw_the_repeat_with_the_median_p99():

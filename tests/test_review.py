@@ -12,16 +12,20 @@ from gobench.commands import review as review_cmd
 
 def test_review_stages(monkeypatch, tmp_path):
     calls: dict[str, list] = {"bench": [], "load": [], "report": []}
+    extra = {"C2": 4096, "C5": 20000}  # what each claim's calibration picks
 
     def bench(**kw):
         calls["bench"].append(kw)
         return 0
 
     def calibrated(claim, service, duration_s, warmup_s, out):
-        return ["order-new", "order-pool"], 12_000, replace(service, extra_alloc_bytes=4096), {"claim": claim}
+        return [claim + "-base", claim + "-opt"], 12_000, replace(service, extra_alloc_bytes=extra[claim]), \
+            {"claim": claim}
 
     def run(kinds, rate, duration_s, warmup_s, sweep, mode, interval_s, out, **kw):
         calls["load"].append((sweep, mode, kw["service"].extra_alloc_bytes, kw["calibration"]))
+        assert kinds == ([kw["calibration"]["claim"] + "-base", kw["calibration"]["claim"] + "-opt"]
+                         if kw["calibration"] else kinds)
         return {"settings": {"service": {"work_steps": 7}}, "load": []}
 
     def after_run(folder, out, err, with_runs=None, escape_check=False):
@@ -42,14 +46,16 @@ def test_review_stages(monkeypatch, tmp_path):
     # no report but the last: bench and the 1 GB step store their runs without one
     assert [kw.get("report") for kw in calls["bench"]] == [False, False]
     assert calls["bench"][1]["rounds"] == review_cmd.SNAPSHOT_ARTICLE_ROUNDS_QUICK
-    # the sweeps run at the calibrated stage's extra allocation; the default and closed-loop runs without
+    # a run calibrated to C2, then one to C5, each with its claim's kinds and extra allocation; the sweeps run at
+    # C2's extra allocation; the default and closed-loop runs without
     assert calls["load"] == [(None, "open", 0, None), (None, "open", 4096, {"claim": "C2"}),
+                             (None, "open", 20000, {"claim": "C5"}),
                              ("gogc", "open", 4096, None), ("gomaxprocs", "open", 4096, None),
                              ("gc", "open", 4096, None), ("controller", "open", 4096, None),
                              (None, "closed", 0, None)]
     # one report: of the micro run, joining every stage's run, with the escape check
     assert len(calls["report"]) == 1
     folder, joined, escape_check = calls["report"][0]
-    assert folder == tmp_path / "micro" and escape_check and joined[-1] == "profile" and len(joined) == 9
+    assert folder == tmp_path / "micro" and escape_check and joined[-1] == "profile" and len(joined) == 10
     last = out.getvalue().strip().splitlines()[-1]
     assert last.startswith("review finished in ") and "; profiles " in last and "Snapshot at 1 GB" in last

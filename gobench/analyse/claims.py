@@ -1487,10 +1487,18 @@ def run_tag(run: dict) -> str:
     return str(run.get("run_id") or "?")[-4:]
 
 
+def calibrated_to(run: dict) -> str | None:
+    """calibrated_to is the claim a load run was calibrated to (`invoke load --calibrate-to`), None for any other
+    run. Its extra allocation per request was chosen for that claim alone, so only that claim may use its entries
+    (pick_load_pair), whether the run is joined to another or reported on its own."""
+    return ((run.get("settings") or {}).get("calibration") or {}).get("claim")
+
+
 def merge_runs(run: dict, others: list[dict]) -> dict:
     """merge_runs returns run with the micro benchmarks and load entries of other runs added, for a claims
     table over several runs (`invoke bench` and `invoke load` store separate runs). A benchmark already in run
-    (same name and build) is kept from run; load entries are all added, labelled with their run id.
+    (same name and build) is kept from run; load entries are all added, labelled with their run id. Every load
+    entry, run's own too, carries the claim its run was calibrated to (calibrated_to).
 
     Note: this lives in analyse, not store. It reads and writes no file: it builds, in memory, the one
     record the claims are judged on (and names load entries as loadview does), while store keeps each
@@ -1502,16 +1510,16 @@ def merge_runs(run: dict, others: list[dict]) -> dict:
         return b.get("name"), b.get("build", "default"), json.dumps(b.get("params") or {}, sort_keys=True)
 
     have = {key(b) for b in run.get("benchmarks") or []}
-    benches, load = list(run.get("benchmarks") or []), list(run.get("load") or [])
+    benches = list(run.get("benchmarks") or [])
+    load = [{**e, "calibrated_to": calibrated_to(run)} for e in run.get("load") or [] if isinstance(e, dict)]
     for o in others:
         for b in o.get("benchmarks") or []:
             if key(b) not in have:  # the same scenario with other parameters (C6 at 1 GB) is kept beside
                 have.add(key(b))
                 benches.append(b)
-        calibrated_to = ((o.get("settings") or {}).get("calibration") or {}).get("claim")
         for e in o.get("load") or []:
             if isinstance(e, dict):
-                load.append({**e, "label": f"{loadview.label(e)} [{run_tag(o)}]", "calibrated_to": calibrated_to})
+                load.append({**e, "label": f"{loadview.label(e)} [{run_tag(o)}]", "calibrated_to": calibrated_to(o)})
         for k, lib in (o.get("libraries") or {}).items():
             merged.setdefault("libraries", {}).setdefault(k, lib)
     merged["benchmarks"] = benches

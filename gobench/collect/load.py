@@ -269,8 +269,11 @@ def calibrate(kind: str, target_gc_per_min: float, rate: float, duration_s: floa
     factors are measured per probe, so a probe that could not keep up with the rate (a busy machine)
     still calibrates; its GC/min at the rate it did reach is kept as ``gc_per_min``. The first probe
     measures the kind's own bytes per request (bytes per cycle: the live heap when no cycle ran); the
-    second and third add the extra allocation the last measured bytes per cycle ask for. The probe whose
-    predicted GC/min at ``rate`` is closest to the target is chosen; every probe is returned.
+    second and third add the extra allocation the last measured bytes per cycle and bytes per request ask for
+    (the extra object is served from a size class, so it costs up to an eighth more than asked: a probe whose
+    ask lands just above a class boundary pays the next class, and the next probe asks for less by what the
+    last one measured beyond its ask). The probe whose predicted GC/min at ``rate`` is closest to the target
+    is chosen; every probe is returned.
     """
     log = lambda m: print(m, file=out)  # noqa: E731
     built = buildmod.build("default", log=log)
@@ -303,7 +306,8 @@ def calibrate(kind: str, target_gc_per_min: float, rate: float, duration_s: floa
     own = p["bytes_per_request"]
     if p["gc_per_min_at_rate"] < target_gc_per_min:  # else the kind alone reaches it: nothing to add
         for _ in range(2):
-            extra = round(target_gc_per_min / 60 * p["bytes_per_cycle"] / rate - own)
+            extra = round(target_gc_per_min / 60 * p["bytes_per_cycle"] / rate
+                          - (p["bytes_per_request"] - p["extra_alloc_bytes"]))
             p = probe(max(0, min(MAX_EXTRA_ALLOC_BYTES, extra)))
     best = min(probes, key=lambda p: abs(p["gc_per_min_at_rate"] - target_gc_per_min))
     return {"kind": kind, "target_gc_per_min": target_gc_per_min, "rate": rate, "work_steps": pinned.work_steps,

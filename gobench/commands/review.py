@@ -17,11 +17,15 @@ from gobench.store import runs as store
 
 
 LOAD_REPEATS = 3
-# The claim whose baseline GC rate a load run is calibrated to: with a live heap of hundreds of MiB an order's
-# own allocations make almost no GC cycles, so the default run alone cannot show C2's GC/min.
-CALIBRATED = "C2"
+# The claims whose baseline GC rate a load run each is calibrated to, one run per claim: with a live heap of
+# hundreds of MiB a request kind's own allocations make few GC cycles (order-new almost none, tradecontext-heap
+# none in a 1 s point of --quick), so the default run alone cannot show C2's or C5's GC/min.
+CALIBRATED = ("C2", "C5")
+# SWEEPS_CALIBRATED_TO is the calibrated claim whose extra allocation per request the GC sweeps run with.
+SWEEPS_CALIBRATED_TO = "C2"
 # Load settings of the review. Measured on the 2-core VM: a point costs its warm-up and duration plus about
-# 2 s (process start, building the order book, drain); 17 points x 3 repeats must fit the review's budget
+# 2 s (process start, building the order book, drain); 19 points x 3 repeats and two calibrations of 3 probes
+# each must fit the review's budget
 # (20 min full, 5 min --quick, micro benchmarks included). The controller needs two of its intervals per
 # profile step at least, so it runs longer points, and --quick shortens its interval.
 FULL = {"live_heap_mib": 256,
@@ -66,7 +70,8 @@ def snapshot_at_article_size(out: IO[str], err: IO[str], quick: bool = False) ->
 def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, agreement: bool = True) -> int:
     """review runs everything a design review needs and writes one report with a verdict per claim.
 
-    The micro benchmarks, the default load run, a run calibrated to C2's GC rate, the GOGC, GOMAXPROCS,
+    The micro benchmarks, the default load run, a run calibrated to each of C2's and C5's baseline GC
+    rates (CALIBRATED; each decides only its own claim), the GOGC, GOMAXPROCS,
     GC-implementation and controller sweeps, a closed-loop run of the TradeContext kinds (throughput,
     claim C3), the Snapshot family at the article's 1 GB (claim C6) and a profile pass are stored as
     separate runs; the report of the micro run joins the others. The micro run carries this machine's
@@ -91,28 +96,31 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     settings = QUICK if quick else FULL
     joined, worst = [], code
     work_steps = 0  # timed by the first load point, then the same for every stage (ServiceModel.work_steps)
-    # extra_alloc: the calibrated stage's extra allocation per request, which the GC sweeps then run with: at the
+    # extra_alloc: the SWEEPS_CALIBRATED_TO stage's extra allocation per request, which the GC sweeps run with: at the
     # service's own allocation rate (order-new: about 4.6 MB/s at 12k req/s) a 64 or 256 MiB book sees no GC
     # cycle in a point, so the sweeps of GOGC, GOMAXPROCS, the GC and the controller would have no pause to show.
     extra_alloc = 0
     closed = ["tradecontext-heap", "tradecontext-slab"]  # claim C3 is a throughput claim: a closed loop
-    for sweep, mode in ((None, "open"), (CALIBRATED, "open"), ("gogc", "open"), ("gomaxprocs", "open"),
-                        ("gc", "open"), ("controller", "open"), (None, "closed")):
-        title = {None: "load at the default rate", CALIBRATED: f"load calibrated to {CALIBRATED}"}.get(
-            sweep, f"load sweep {sweep}") if mode == "open" else "closed-loop load of " + ", ".join(closed)
+    # stage: None (a plain run), a claim of CALIBRATED (a run calibrated to it) or a sweep
+    for stage, mode in ((None, "open"), *((c, "open") for c in CALIBRATED), ("gogc", "open"),
+                        ("gomaxprocs", "open"), ("gc", "open"), ("controller", "open"), (None, "closed")):
+        sweep = stage if stage not in CALIBRATED else None
+        title = ("closed-loop load of " + ", ".join(closed) if mode == "closed"
+                 else f"load calibrated to {stage}" if stage in CALIBRATED
+                 else f"load sweep {sweep}" if sweep else "load at the default rate")
         out.write(f"\n== {title} ==\n")
         try:
             s = settings["controller" if sweep == "controller" else "points"]
             service = loadrun.ServiceModel(live_heap_mib=settings["live_heap_mib"], profile=s["profile"],
                                            profile_period_s=s.get("profile_period_s", 0), work_steps=work_steps,
-                                           extra_alloc_bytes=extra_alloc if sweep not in (None, CALIBRATED) else 0)
+                                           extra_alloc_bytes=extra_alloc if sweep else 0)
             kinds, rate, calibration = (closed if mode == "closed" else None), 12_000, None
-            if sweep == CALIBRATED:
-                kinds, rate, service, calibration = loadcmd.calibrated(CALIBRATED, service, s["duration_s"],
+            if stage in CALIBRATED:
+                kinds, rate, service, calibration = loadcmd.calibrated(stage, service, s["duration_s"],
                                                                        s["warmup_s"], out)
-                extra_alloc = service.extra_alloc_bytes
-            run_ = loadrun.run(kinds, rate, s["duration_s"], s["warmup_s"], sweep if sweep != CALIBRATED else None,
-                               mode, s["interval_s"], out,
+                if stage == SWEEPS_CALIBRATED_TO:
+                    extra_alloc = service.extra_alloc_bytes
+            run_ = loadrun.run(kinds, rate, s["duration_s"], s["warmup_s"], sweep, mode, s["interval_s"], out,
                                on_point=lambda e: print(f"    {loadtext.summary_line(e)}", file=out, flush=True),
                                repeats=LOAD_REPEATS, service=service, calibration=calibration)
         except (ValueError, ToolchainError, BuildError) as e:
