@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -582,6 +583,10 @@ def test_c6_at_four_rounds_has_a_95_ci():
     for (m, lo, hi), claimed in zip(found, (3500 / 2000, 700 / 1500)):
         assert float(lo) <= float(m) <= float(hi)
         assert float(lo) <= claimed * 1.1 and float(hi) >= claimed * 0.9
+    # the grid's number and the executive summary carry the same interval as the claim's text
+    assert not math.isnan(v.ratios[0].lo)
+    rec = next(r for r in claims.recommendations(run) if r.family == "Snapshot")
+    assert "t-interval of the log ratios of 4 interleaved" in claimstable.text(rec.decider)
 
 
 def test_cited_scenarios_are_what_review_quick_profiles():

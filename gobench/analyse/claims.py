@@ -1587,7 +1587,8 @@ def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
             continue
         mb, ab, sb = _values(view, bb, d["metric"])
         mo, ao, so = _values(view, bo, d["metric"])
-        ci = ratio_ci(ab, ao, d.get("better", "lower"))
+        # the same interval the claims use: a t-interval when there are too few rounds for the median's (1 GB step)
+        ci = few_rounds_ci(ab, ao, d.get("better", "lower"))
         size = say(" at {gb:num} GB", gb=snapshot_bytes(bb) / 1e9) if view is not run and snapshot_bytes(bb) else ""
         rec.conditions = conditions_of(view, bb)
         if mb is not None and mo is not None and abs(mb - mo) <= max(0.01, 1e-3 * abs(mb)):
@@ -1595,7 +1596,8 @@ def recommendations(run: dict, doc: dict | None = None) -> list[Recommendation]:
             rec.decider = say("{metric} {mb:num} -> {mo:num}: no change{size}", metric=d["metric"], mb=mb, mo=mo,
                               size=size)
         elif ci is not None and not math.isnan(ci[1]):
-            rec.decider = say("{metric} {r}{size}", metric=d["metric"], r=_ratio_phrase(ci), size=size)
+            rec.decider = say("{metric} {r}{size}", metric=d["metric"],
+                              r=few_rounds_ratio(ab, ao, d.get("better", "lower")), size=size)
             if ci[1] > 1:
                 rec.action, rec.condition = ADOPT_IF, p.get("adopt_if", "")
                 if not rec.condition:
