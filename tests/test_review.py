@@ -38,7 +38,7 @@ def test_review_stages(monkeypatch, tmp_path):
     monkeypatch.setattr(review_cmd.store, "write_run", lambda r: tmp_path / f"load{len(calls['load'])}")
     monkeypatch.setattr(review_cmd.loadtext, "settings_line", lambda r: "")
     monkeypatch.setattr(review_cmd.loadtext, "table", lambda r: "")
-    monkeypatch.setattr(review_cmd, "review_pass", lambda quick, joined, out, err: joined.append("profile") or 0)
+    monkeypatch.setattr(review_cmd, "review_pass", lambda joined, out, err: joined.append("profile") or 0)
     monkeypatch.setattr(review_cmd, "after_run", after_run)
     out = io.StringIO()
     assert review_cmd.review(quick=True, out=out, err=io.StringIO()) == 0

@@ -82,9 +82,9 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     shorter points); the GOGC, GOMAXPROCS, GC and controller sweeps add the
     extra allocation per request that the C2 calibration chose, so that GC
     cycles run in their points; the controller sweep runs the steps profile,
-    so traffic rises and falls across the controller's decisions. --quick
-    also profiles only the scenarios claims cite, with a shorter CPU profile
-    (commands/profile.review_pass), and runs the 1 GB Snapshot step with 4
+    so traffic rises and falls across the controller's decisions. Both modes
+    profile only the scenarios claims cite, with --quick's short CPU profile
+    (commands/profile.review_pass); --quick runs the 1 GB Snapshot step with 4
     rounds instead of 6. The output ends with each stage's wall time.
     """
     clock = StageClock()
@@ -147,7 +147,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     worst = max(worst, code)
     if snap:
         joined.append(snap)
-    worst = max(worst, review_pass(quick, joined, out, err))  # profiles, shown in the report's families
+    worst = max(worst, review_pass(joined, out, err))  # profiles, shown in the report's families
     clock.lap("profiles")
     out.write("\n")
     after_run(micro, out, err, with_runs=joined, escape_check=True)
