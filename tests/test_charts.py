@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
+from statistics import median
+
+from matplotlib.container import ErrorbarContainer
 
 import synthetic_runs as syn
 
 from gobench.present import charts
 from gobench.analyse import loadview
+from gobench.metrics import METRICS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TESTDATA = Path(__file__).parent / "testdata"
@@ -117,3 +122,84 @@ def test_loadview_reads_both_spellings():
     assert loadview.gogc_of({"point": {"gogc": "off"}}) == -1 and loadview.gogc_of({"point": {"gogc": "200"}}) == 200
     closed = {"result": {"rate": {"mode": "closed", "target_per_s": 0, "achieved_per_s": 5}}}
     assert loadview.rate(closed)["closed_loop"]
+
+
+def _drawn(monkeypatch) -> list:
+    """_drawn collects the Figures chart functions would save, so a test can read what they plot."""
+    figs: list = []
+    monkeypatch.setattr(charts, "_save", lambda fig, outdir, name: figs.append(fig) or [])
+    return figs
+
+
+def _errorbars(ax) -> list[ErrorbarContainer]:
+    return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def test_gomaxprocs_sweep_plots_the_median_across_repeats_with_their_range(monkeypatch, tmp_path):
+    """The mean STW of a point is the median of its repeats' means (the number claim C8 decides on), not the
+    representative repeat's, and its whisker is the repeats' range."""
+    run = syn.make_run()
+    sweep = [e for e in run["load"] if e["sweep"] == "gomaxprocs"]
+    for e in sweep:  # one-bucket histograms: a repeat's mean pause is exactly its bucket
+        stw = 10_000.0 * (1, 2, 40)[e["repeat"]]
+        e["result"]["gc"]["stw_buckets"] = [{"lo_ns": stw, "hi_ns": stw, "count": 10}]
+        e["result"]["latency"]["p99_ns"] = 1e6 * (3, 1, 2)[e["repeat"]]  # the representative is repeat 2, at 40x
+    figs = _drawn(monkeypatch)
+    charts.gomaxprocs_chart(run, tmp_path)
+    stw_ax = figs[0].axes[0]
+    scale = {"ns": 1.0, "µs": 1e3, "ms": 1e6}[re.search(r"\((\S+)\)", stw_ax.get_ylabel()).group(1)]
+    (bar,) = _errorbars(stw_ax)
+    line, _, (whiskers,) = bar.lines
+    drawn = {int(x): y * scale for x, y in zip(line.get_xdata(), line.get_ydata())}
+    means: dict[int, list[float]] = {}
+    for e in sweep:
+        means.setdefault(e["point"]["gomaxprocs"], []).append(loadview.stw_mean_sd(e)[0])
+    assert drawn == {p: median(ms) for p, ms in means.items()} and set(drawn.values()) == {20_000.0}
+    assert [tuple(seg[:, 1] * scale) for seg in whiskers.get_segments()] == [(10_000.0, 400_000.0)] * len(means)
+    assert "median of 3 repeats" in figs[0].get_suptitle()
+
+
+def test_family_chart_draws_no_interval_on_exact_counts(monkeypatch, tmp_path):
+    """allocs/op and B/op are counts the program decides: no error bar, while ns/op keeps its CI."""
+    figs = _drawn(monkeypatch)
+    charts.family_chart(syn.make_run(with_load=False), "OrderItem", tmp_path)
+    by_title = {ax.get_title(): ax for ax in figs[0].axes}
+    for metric in ("allocs_per_op", "bytes_per_op"):
+        assert METRICS[metric].exact and not _errorbars(by_title[METRICS[metric].unit])
+    assert _errorbars(by_title["ns/op"])
+
+
+def test_snapshot_chart_leaves_out_other_workloads_and_says_its_size(monkeypatch, tmp_path):
+    run = syn.make_run(with_load=False)
+    snap = [b for b in run["benchmarks"] if b["family"] == "Snapshot"]
+    tick = {**copy.deepcopy(snap[-1]), "name": "SnapshotTick/mmap", "family": "SnapshotTick"}
+    run["benchmarks"].append(tick)
+    figs = _drawn(monkeypatch)
+    charts.snapshot_chart(run, tmp_path)
+    ax = figs[0].axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [b["name"] for b in snap]
+    assert "3.15 MB snapshot" in ax.get_title() and "95% CI" in ax.get_title() and _errorbars(ax)
+    for b in snap:  # the article's size, four rounds: no interval, and the title does not claim one
+        b["params"] = {"records": 20833334}
+        b["summary"]["mb_per_s"].update(n=4, ci_lo=None, ci_hi=None)
+    charts.snapshot_chart(run, tmp_path)
+    ax = figs[1].axes[0]
+    assert "1 GB snapshot" in ax.get_title() and "CI" not in ax.get_title() and not _errorbars(ax)
+
+
+def test_snapshot_default_size_is_the_go_default():
+    go = (Path(__file__).parents[1] / "gosrc" / "patterns" / "snapshot.go").read_text()
+    records = int(re.search(r"snapshotDefaultRecords\s*=\s*(\d+)", go).group(1))
+    record_bytes = int(re.search(r"const SnapshotRecordBytes\s*=\s*(\d+)", go).group(1))
+    assert charts.SNAPSHOT_DEFAULT_BYTES == records * record_bytes
+
+
+def test_log_axis_ends_on_a_tick_above_the_data(monkeypatch, tmp_path):
+    run = syn.make_run()
+    figs = _drawn(monkeypatch)
+    charts.latency_spectrum(run, tmp_path)
+    for fig in figs:
+        ax = fig.axes[0]
+        top = max(y for line in ax.get_lines() for y in line.get_ydata())
+        ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+        assert max(ticks) >= top

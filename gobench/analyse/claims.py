@@ -1119,11 +1119,7 @@ def eval_gomaxprocs(c: dict, run: dict, tol: dict, **_) -> Verdict:
     if not any(e.get("sweep") == "gomaxprocs" for e in loadview.entries(run)):
         return _not_measurable(c, say("{why}; {hw}", why=no_sweep, hw=hw("half/equal/double the core count"))
                                if cores else no_sweep)
-    reps: dict[int, list[dict]] = {}  # GOMAXPROCS -> the repeats of that point
-    for e in loadview.entries(run, ok_only=True):
-        p = loadview.point_value(e, "gomaxprocs")
-        if e.get("sweep") == "gomaxprocs" and isinstance(p, (int, float)) and repeats.kept_up(e):
-            reps.setdefault(int(p), []).append(e)
+    reps = repeats.gomaxprocs_repeats(run)  # GOMAXPROCS -> the repeats of that point
     if not cores or not reps:
         return _not_measurable(c, no_sweep)
     pts = {p: [(*loadview.stw_mean_sd(e), int(loadview.gc(e)["stw_count"] or 0)) for e in es]

@@ -70,3 +70,21 @@ def p99_ci(entries: list[dict]) -> tuple[float, float, float] | None:
     MIN_REPEATS repeats that have a p99."""
     ci = median_ci([loadview.latency(e)[99.0] for e in entries])
     return ci[:3] if ci else None
+
+
+def spread(values: list) -> tuple[float, float, float, int] | None:
+    """spread is (median, min, max, n) of per-repeat values (None and NaN left out), None when none is left: what
+    a chart draws for a point, the median the claims decide on with the whole range of the repeats around it."""
+    xs = sorted(v for v in values if v is not None and not math.isnan(v))
+    return (median(xs), xs[0], xs[-1], len(xs)) if xs else None
+
+
+def gomaxprocs_repeats(run: dict) -> dict[int, list[dict]]:
+    """gomaxprocs_repeats maps each GOMAXPROCS of the run's GOMAXPROCS sweep to its ok repeats that kept up with
+    their rate: the entries claim C8 is decided on and the gomaxprocs-sweep chart draws."""
+    out: dict[int, list[dict]] = {}
+    for e in loadview.entries(run, ok_only=True):
+        p = loadview.point_value(e, "gomaxprocs")
+        if e.get("sweep") == "gomaxprocs" and isinstance(p, (int, float)) and kept_up(e):
+            out.setdefault(int(p), []).append(e)
+    return out

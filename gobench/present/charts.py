@@ -25,7 +25,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
+from gobench.analyse import claims
 from gobench.analyse import loadview
+from gobench.analyse import repeats
+from gobench.analyse import stats
 from gobench.metrics import HEADLINE, METRICS
 from gobench.present.fmt import chart_num
 from gobench.records import FFI_NAME
@@ -50,6 +53,9 @@ COLORS = matplotlib.colormaps["tab10"].colors
 # (metric, panel title) of the per-family charts: the headline metrics of gobench.metrics
 FAMILY_PANELS = [(m, METRICS[m].unit) for m in HEADLINE]
 SPECTRUM_PCTS = (50, 90, 99, 99.9, 99.99)
+# The size of a Snapshot benchmark run without a records parameter: snapshotDefaultRecords (65536) records of
+# SnapshotRecordBytes (48) in gosrc/patterns/snapshot.go; the run record does not carry parameter defaults.
+SNAPSHOT_DEFAULT_BYTES = 65536 * 48
 
 
 # ---------------------------------------------------------------- helpers
@@ -98,14 +104,23 @@ def _log_axis(axis) -> None:
     powers of ten over more. Call it after plotting, when the axis knows its range."""
     lo, hi = axis.get_view_interval()
     wide = lo > 0 and hi / lo > 1000
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0,) if wide else (1.0, 2.0, 5.0)))
+    subs = (1.0,) if wide else (1.0, 2.0, 5.0)
+    if lo > 0 and hi > lo:  # end the axis on a tick: data above the last tick would have no label to read it by
+        top = min(m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+                  for m in subs if m * 10.0 ** k >= hi * (1 - 1e-9))
+        if axis is axis.axes.yaxis:
+            axis.axes.set_ylim(top=top)
+        else:
+            axis.axes.set_xlim(right=top)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_minor_locator(NullLocator())
     axis.set_major_formatter(FuncFormatter(lambda v, _: chart_num(v)))
 
 
 def _bars(ax, labels: list[str], values: list, los: list, his: list, colors: list, ylabel: str,
           notes: list[str] | None = None) -> None:
-    """_bars draws one bar per variant with its 95% CI as an error bar and its value on top."""
+    """_bars draws one bar per variant with its 95% CI as an error bar (where lo and hi are given) and its value
+    on top."""
     x = list(range(len(labels)))
     heights = [v if v is not None else 0 for v in values]
     ax.bar(x, heights, color=colors, width=0.65)
@@ -177,6 +192,8 @@ def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
             axes = fig.subplots(1, len(FAMILY_PANELS))
         for ax, (metric, title) in zip(axes, FAMILY_PANELS):
             trip = [_median_ci((b.get("summary") or {}).get(metric)) for b in bs]
+            if METRICS[metric].exact:  # a count the program decides: the same in every round, no interval to draw
+                trip = [(m, None, None) for m, _, _ in trip]
             scale = 1.0
             if metric == "ns_per_op":
                 scale, unit = _time_scale([t[0] for t in trip])
@@ -194,27 +211,36 @@ def family_chart(run: dict, family: str, outdir: Path) -> list[Path]:
                     ax.text(0.5, 0.5, "0 for every variant", transform=ax.transAxes, ha="center", color="0.4")
             ax.set_title(title)
         rounds = sorted({(b.get("summary") or {}).get("ns_per_op", {}).get("n", 0) for b in bs} - {0})
+        exact = ", ".join(title for metric, title in FAMILY_PANELS if METRICS[metric].exact)
         fig.suptitle(f"{family}: median per variant, error bars = 95% CI of the median "
-                     f"({'/'.join(map(str, rounds)) or '?'} rounds)", fontsize=10)
+                     f"({'/'.join(map(str, rounds)) or '?'} rounds; none on exact counts: {exact})", fontsize=10)
     return _save(fig, outdir, f"family-{slug(family)}")
 
 
 def snapshot_chart(run: dict, outdir: Path, claimed_mb_s: dict[str, float] | None = None,
-                   metric: str = "mb_per_s", bound: str = r"(Snapshot|Memcpy|Memory)/(memcpy|copy)") -> list[Path]:
-    """snapshot_chart draws the MB/s of every scenario reporting mb_per_s, with memcpy as a line.
+                   metric: str = "mb_per_s", bound: str = r"(Snapshot|Memcpy|Memory)/(memcpy|copy)",
+                   family: str = "Snapshot") -> list[Path]:
+    """snapshot_chart draws the MB/s of the family's scenarios (and memcpy, as a line), at the size they ran with.
 
-    claimed_mb_s maps a label to a bandwidth the claims imply (drawn dashed),
-    so that the gap between what was claimed and what memory can do is seen.
-    The y axis is logarithmic: the claimed and the measured differ by orders
-    of magnitude.
+    Other families reporting MB/s are a different workload and left out
+    (SnapshotTick rewrites only the records a tick changed). claimed_mb_s maps
+    a label to a bandwidth the claims imply (drawn dashed), so that the gap
+    between what was claimed and what memory can do is seen. Error bars are
+    95% CIs, drawn only where the summary has one (from
+    stats.MIN_SAMPLES_FOR_CI rounds on). The y axis is logarithmic: the
+    claimed and the measured differ by orders of magnitude.
     """
-    bs = [b for b in run.get("benchmarks") or [] if (b.get("summary") or {}).get(metric, {}).get("median")]
+    rx = re.compile(bound)
+    bs = [b for b in run.get("benchmarks") or [] if (b.get("summary") or {}).get(metric, {}).get("median")
+          and ((b.get("family") or b["name"].split("/")[0]) == family or rx.fullmatch(b["name"]))]
     if not bs:
         return []
-    rx = re.compile(bound)
     labels = [b["name"] + ("" if b.get("build", "default") == "default" else f" [{b['build']}]") for b in bs]
     trip = [_median_ci(b["summary"][metric]) for b in bs]
     colors = ["0.55" if rx.fullmatch(b["name"]) else COLORS[i % len(COLORS)] for i, b in enumerate(bs)]
+    with_ci = all(lo is not None and hi is not None for _, lo, hi in trip)
+    rounds = "/".join(map(str, sorted({b["summary"][metric].get("n") or 0 for b in bs})))
+    sizes = sorted({claims.snapshot_bytes(b) or SNAPSHOT_DEFAULT_BYTES for b in bs})
     with matplotlib.rc_context(STYLE):
         fig = _figure(max(6.5, 1.3 * len(bs) + 3), 5.0)
         ax = fig.subplots()
@@ -230,8 +256,18 @@ def snapshot_chart(run: dict, outdir: Path, claimed_mb_s: dict[str, float] | Non
         ax.set_ylim(top=max([t[0] for t in trip] + list((claimed_mb_s or {}).values())) * 2)
         if memcpy or claimed_mb_s:
             fig.legend(loc="outside lower center", ncols=1)
-        ax.set_title("Snapshot write bandwidth: median with 95% CI")
+        ax.set_title(f"{family} write bandwidth, {' / '.join(_bytes_text(x) for x in sizes)} snapshot: median of "
+                     f"{rounds} rounds" + (", error bars = 95% CI" if with_ci else
+                                                    f" (no interval: it needs {stats.MIN_SAMPLES_FOR_CI} rounds)"))
     return _save(fig, outdir, "snapshot-bandwidth")
+
+
+def _bytes_text(n: float) -> str:
+    """_bytes_text is a size in the decimal units of the MB/s axis: 3.15 MB, 1 GB."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{chart_num(n / size)} {unit}"
+    return f"{n:.0f} B"
 
 
 # ---------------------------------------------------------------- load charts
@@ -252,6 +288,16 @@ def _groups(run: dict) -> dict[str, list[dict]]:
     for e in loadview.representatives(run):
         out.setdefault(e.get("sweep") or "plain", []).append(e)
     return dict(sorted(out.items(), key=lambda kv: kv[0] != "plain"))
+
+
+def _one_repeat(run: dict, es: list[dict]) -> str:
+    """_one_repeat says, for a chart that draws the representative entries es, which repeat it draws and of how
+    many ("" when no point was repeated)."""
+    groups = loadview.repeats(run)
+    counts = sorted({sum(x.get("status", "ok") == "ok" for x in groups[loadview.label(e)]) for e in es})
+    if counts[-1:] in ([], [1]):
+        return ""
+    return f"representative repeat (median p99) of {'/'.join(map(str, counts))}"
 
 
 def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
@@ -279,7 +325,8 @@ def latency_spectrum(run: dict, outdir: Path) -> list[Path]:
             ax.set_xlim(_pct_to_x(50) - 0.05, _pct_to_x(99.99) + 0.05)
             ax.set_xlabel("percentile (tail stretched: each tick is 10x rarer)")
             ax.set_ylabel("request latency (µs, log scale)")
-            ax.set_title("Latency spectrum" + ("" if group == "plain" else f": {group} sweep"))
+            ax.set_title("; ".join(x for x in ("Latency spectrum" + ("" if group == "plain" else f": {group} sweep"),
+                                               _one_repeat(run, es)) if x))
             fig.legend(loc="outside lower center", ncols=_legend_cols([lab for lab, _ in series]))
         paths += _save(fig, outdir, f"latency-{slug(group)}")
     return paths
@@ -311,7 +358,9 @@ def stw_chart(run: dict, outdir: Path) -> list[Path]:
             ax.set_ylim(bottom=0)
             if quiet:  # a run without GC is a result too: name it rather than drop it
                 ax.plot([], [], " ", label=f"no pause: {', '.join(quiet)}")
-            ax.set_title("GC stop-the-world pauses" + ("" if group == "plain" else f": {group} sweep"))
+            ax.set_title("; ".join(x for x in ("GC stop-the-world pauses" + ("" if group == "plain" else
+                                                                             f": {group} sweep"),
+                                               _one_repeat(run, es)) if x))
             fig.legend(loc="outside lower center", ncols=_legend_cols(ax.get_legend_handles_labels()[1]))
         paths += _save(fig, outdir, f"stw-{slug(group)}")
     return paths
@@ -345,36 +394,43 @@ def _stairs(bs: list[tuple[float, float, float]], total: float) -> tuple[list[fl
 
 
 def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
-    """gogc_tradeoff draws the GOGC sweep: peak heap, p99 latency and GC CPU share against GOGC, per request kind."""
-    es = [e for e in loadview.representatives(run) if e.get("sweep") == "gogc"]
-    by_kind: dict[str, list[tuple[float, dict]]] = {}
-    off: dict[str, dict] = {}  # GOGC=off runs: drawn apart, right of the largest GOGC
-    for e in es:
-        g = loadview.gogc_of(e)
+    """gogc_tradeoff draws the GOGC sweep: peak heap, p99 latency and GC CPU share against GOGC, per request kind;
+    each point the median across its repeats, the whiskers their range."""
+    by_kind: dict[str, list[tuple[float, list[dict]]]] = {}
+    off: dict[str, list[dict]] = {}  # GOGC=off runs: drawn apart, right of the largest GOGC
+    for group in loadview.repeats(run).values():
+        es = [e for e in group if e.get("sweep") == "gogc" and e.get("status", "ok") == "ok"
+              and isinstance(e.get("result"), dict)]
+        g = loadview.gogc_of(es[0]) if es else None
         if g is not None and g > 0:
-            by_kind.setdefault(str(e.get("kind")), []).append((float(g), e))
+            by_kind.setdefault(str(es[0].get("kind")), []).append((float(g), es))
         elif g == -1:
-            off[str(e.get("kind"))] = e
+            off[str(es[0].get("kind"))] = es
     if not by_kind:
         return []
     off_x = max(g for pts in by_kind.values() for g, _ in pts) * 2
     panels = [("peak heap (MB)", lambda e: _div(loadview.gc(e)["peak_heap_bytes"], 1e6)),
               ("p99 latency (µs)", lambda e: _div(loadview.latency(e)[99.0], 1e3)),
               ("GC CPU (% of GOMAXPROCS x wall)", lambda e: _div(loadview.gc(e)["gc_cpu_share_of_procs"], 0.01))]
+    n = "/".join(map(str, sorted({len(es) for pts in by_kind.values() for _, es in pts}
+                                 | {len(es) for es in off.values()})))
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 6.6)
         axes = fig.subplots(len(panels), 1, sharex=True)
         gogcs = sorted({g for pts in by_kind.values() for g, _ in pts})
         for ax, (ylabel, fn) in zip(axes, panels):
             for i, (kind, pts) in enumerate(sorted(by_kind.items())):
-                pts = sorted(pts, key=lambda t: t[0])
-                xy = [(g, fn(e)) for g, e in pts if fn(e) is not None]
-                if xy:
-                    ax.plot([x for x, _ in xy], [y for _, y in xy], marker="o", color=COLORS[i % len(COLORS)],
-                            label=kind)
-                if kind in off and fn(off[kind]) is not None:
-                    ax.plot([off_x], [fn(off[kind])], marker="D", ls="none", color=COLORS[i % len(COLORS)],
-                            label=f"{kind}, GOGC=off" if ax is axes[0] else None)
+                col = COLORS[i % len(COLORS)]
+                xs = [(g, repeats.spread([fn(e) for e in es])) for g, es in sorted(pts, key=lambda t: t[0])]
+                if kind in off:
+                    xs.append((off_x, repeats.spread([fn(e) for e in off[kind]])))
+                for line, style in (([(g, s) for g, s in xs if s and g != off_x], {"marker": "o", "label": kind}),
+                                    ([(g, s) for g, s in xs if s and g == off_x],
+                                     {"marker": "D", "ls": "none",
+                                      "label": f"{kind}, GOGC=off" if ax is axes[0] else None})):
+                    if line:
+                        ax.errorbar([g for g, _ in line], [s[0] for _, s in line], capsize=3, color=col,
+                                    yerr=[[s[0] - s[1] for _, s in line], [s[2] - s[0] for _, s in line]], **style)
             ax.set_ylabel(ylabel)
             ys = [y for line in ax.get_lines() for y in line.get_ydata() if y > 0]
             if ys and max(ys) / min(ys) > 20:  # GOGC=off next to GOGC=50: a linear axis flattens the sweep
@@ -390,7 +446,8 @@ def gogc_tradeoff(run: dict, outdir: Path) -> list[Path]:
         axes[-1].xaxis.set_minor_locator(NullLocator())
         axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _: "off" if off and x == off_x else f"{x:g}"))
         axes[-1].set_xlabel("GOGC (log scale)" + ("; off = no GC goal, with a memory limit" if off else ""))
-        fig.suptitle("GOGC trade-off: memory against latency and GC CPU", fontsize=10)
+        fig.suptitle("GOGC trade-off: memory against latency and GC CPU\n"
+                     f"median of {n} repeats per point, whiskers = range of the repeats", fontsize=10)
     return _save(fig, outdir, "gogc-tradeoff")
 
 
@@ -399,37 +456,40 @@ def _div(v, d):
 
 
 def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
-    """gomaxprocs_chart draws the GOMAXPROCS sweep: mean STW pause (error bar = standard deviation, label = number
-    of pauses) and p99 latency. Axes turn logarithmic when the points span more than 50x."""
-    pts = []
-    for e in loadview.representatives(run):
-        p = loadview.point_value(e, "gomaxprocs") if e.get("sweep") == "gomaxprocs" else None
-        if isinstance(p, (int, float)):
-            m, s = loadview.stw_mean_sd(e)
-            pts.append((int(p), m, s, loadview.latency(e)[99.0], str(e.get("kind")),
-                        int(loadview.gc(e)["stw_count"] or 0)))
+    """gomaxprocs_chart draws the GOMAXPROCS sweep: the mean STW pause and the p99 latency of each point, as the
+    median across its repeats with their range as the whisker (label = pauses over all repeats). The mean STW
+    points are the numbers claim C8 is decided on (repeats.gomaxprocs_repeats, the median of per-repeat means).
+    Axes turn logarithmic when the points span more than 50x."""
+    pts = []  # (GOMAXPROCS, STW spread, p99 spread, kind, pauses)
+    for p, es in repeats.gomaxprocs_repeats(run).items():
+        for kind in sorted({str(e.get("kind")) for e in es}):
+            ks = [e for e in es if str(e.get("kind")) == kind]
+            pts.append((p, repeats.spread([loadview.stw_mean_sd(e)[0] for e in ks]),
+                        repeats.spread([loadview.latency(e)[99.0] for e in ks]), kind,
+                        sum(int(loadview.gc(e)["stw_count"] or 0) for e in ks)))
     if not pts:
         return []
     cores = (run.get("machine") or {}).get("cpu_count")
-    sc1, u1 = _time_scale([p[1] for p in pts])
-    sc2, u2 = _time_scale([p[3] for p in pts])
+    sc1, u1 = _time_scale([p[1][2] for p in pts if p[1]])
+    sc2, u2 = _time_scale([p[2][2] for p in pts if p[2]])
+    n = "/".join(map(str, sorted({s[3] for p in pts for s in (p[1], p[2]) if s}))) or "0"
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 5.0)
         ax1, ax2 = fig.subplots(2, 1, sharex=True)
-        for i, kind in enumerate(sorted({p[4] for p in pts})):
-            ps = sorted(p for p in pts if p[4] == kind)
+        for i, kind in enumerate(sorted({p[3] for p in pts})):
+            ps = sorted((p for p in pts if p[3] == kind), key=lambda p: p[0])
             col = COLORS[i % len(COLORS)]
-            ok = [p for p in ps if p[1] is not None]
-            if ok:
-                ax1.errorbar([p[0] for p in ok], [p[1] / sc1 for p in ok],
-                             yerr=[[min((p[2] or 0), p[1] * 0.999) / sc1 for p in ok], [(p[2] or 0) / sc1 for p in ok]],
-                             marker="o", capsize=4, color=col, label=kind)
-                for p in ok:
-                    ax1.annotate(f"{p[5]} pauses", (p[0], p[1] / sc1), xytext=(5, -3), textcoords="offset points",
-                                 fontsize=7, color="0.35")
-            ok = [p for p in ps if p[3] is not None]
-            if ok:
-                ax2.plot([p[0] for p in ok], [p[3] / sc2 for p in ok], marker="o", color=col, label=kind)
+            for ax, j, sc in ((ax1, 1, sc1), (ax2, 2, sc2)):
+                ok = [(p[0], p[j], p[4]) for p in ps if p[j]]
+                if not ok:
+                    continue
+                ax.errorbar([x for x, _, _ in ok], [s[0] / sc for _, s, _ in ok],
+                            yerr=[[(s[0] - s[1]) / sc for _, s, _ in ok], [(s[2] - s[0]) / sc for _, s, _ in ok]],
+                            marker="o", capsize=4, color=col, label=kind)
+                if ax is ax1:
+                    for x, s, pauses in ok:
+                        ax.annotate(f"{pauses} pauses", (x, s[0] / sc), xytext=(5, -3), textcoords="offset points",
+                                    fontsize=7, color="0.35")
         for ax in (ax1, ax2):
             if cores:
                 ax.axvline(cores, color="0.5", ls=":", lw=1)
@@ -448,23 +508,25 @@ def gomaxprocs_chart(run: dict, outdir: Path) -> list[Path]:
                      "intervals: too little allocation for the live heap)", transform=ax1.transAxes, ha="center",
                      va="center", fontsize=9, color="0.35", bbox={"facecolor": "white", "edgecolor": "none"})
             ax1.set_yticks([])
-        ax1.set_ylabel(f"mean STW pause ({u1})\n± std dev" + (", log" if ax1.get_yscale() == "log" else ""))
+        ax1.set_ylabel(f"mean STW pause ({u1})" + (", log" if ax1.get_yscale() == "log" else ""))
         ax2.set_ylabel(f"p99 latency ({u2})" + (", log" if ax2.get_yscale() == "log" else ""))
         ax2.set_xlabel("GOMAXPROCS" + (f" (above {cores}: oversubscribed)" if cores else ""))
         ax2.set_xticks(sorted({p[0] for p in pts}))
         (ax1 if ax1.get_legend_handles_labels()[0] else ax2).legend(loc="upper left")
-        fig.suptitle("GOMAXPROCS sweep", fontsize=10)
+        fig.suptitle(f"GOMAXPROCS sweep: median of {n} repeats per point, whiskers = range of the repeats",
+                     fontsize=10)
     return _save(fig, outdir, "gomaxprocs-sweep")
 
 
 def controller_chart(run: dict, outdir: Path) -> list[Path]:
     """controller_chart draws the GOGC in force over time in the runs where the adaptive controller acted, and
     in the other runs of a controller sweep (the fixed-GOGC reference)."""
-    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in loadview.representatives(run)
-              if loadview.controller_enabled(e) or e.get("sweep") == "controller"]
-    series = [(lab, tl) for lab, tl in series if tl]
+    es = [e for e in loadview.representatives(run)
+          if (loadview.controller_enabled(e) or e.get("sweep") == "controller") and loadview.controller_timeline(e)]
+    series = [(loadview.label(e), loadview.controller_timeline(e)) for e in es]
     if not series:
         return []
+    gogcs = [g for _, tl in series for _, g in tl]
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.0, 3.2)
         ax = fig.subplots()
@@ -473,10 +535,11 @@ def controller_chart(run: dict, outdir: Path) -> list[Path]:
                     label=lab)
         ax.set_xlabel("time into the run (s)")
         ax.set_ylabel("GOGC in force")
-        ax.set_ylim(0, 220)
-        ax.axhline(100, color="0.6", ls=":", lw=1)
+        ax.axhline(100, color="0.6", ls=":", lw=1, label="GOGC=100 (Go's default)")
+        ax.set_ylim(0, max(gogcs + [100]) * 1.3)
         ax.legend(loc="lower right")
-        ax.set_title("Adaptive GOGC controller (formula bounds: 20..200)")
+        ax.set_title("\n".join(x for x in (f"Adaptive GOGC controller: GOGC in force {chart_num(min(gogcs))}.."
+                                            f"{chart_num(max(gogcs))} here", _one_repeat(run, es)) if x))
     return _save(fig, outdir, "controller-gogc")
 
 
