@@ -1012,17 +1012,26 @@ def eval_controller(c: dict, run: dict, tol: dict, **_) -> Verdict:
         return _not_measurable(c, "no controller sweep (adaptive and fixed GOGC runs) in this run; "
                                   "run `invoke load --sweep controller`")
     noise = tol.get("load_noise", 1.10)
+    # Every side is its repeats, not one run: three runs of one point can differ 1.8x in p99. p99 counts only from
+    # repeats that kept up (repeats.latency_usable); a side's value is the median over its repeats, and a
+    # difference counts when the intervals of the medians are apart (one run a side: beyond the load noise).
     a, f = adaptive[0], fixed[0]
-    ga, gf = loadview.gc(a)["cycles_per_min"], loadview.gc(f)["cycles_per_min"]
-    pa, pf = loadview.latency(a)[99.0], loadview.latency(f)[99.0]
-    if None in (ga, gf, pa, pf):
-        return _not_measurable(c, "GC cycles per minute or p99 missing from the load results")
+    gas = [loadview.gc(e)["cycles_per_min"] for e in adaptive]
+    gfs = [loadview.gc(e)["cycles_per_min"] for e in fixed]
+    pas = [loadview.latency(e)[99.0] for e in adaptive if repeats.latency_usable(e)]
+    pfs = [loadview.latency(e)[99.0] for e in fixed if repeats.latency_usable(e)]
+    if None in gas + gfs + pas + pfs or not (pas and pfs):
+        return _not_measurable(c, "GC cycles per minute or p99 missing from the load results (or no repeat kept up)")
+    ga, gf, pa, pf = median(gas), median(gfs), median(pas), median(pfs)
+    cga, cgf, cpa, cpf = (repeats.median_ci(x) for x in (gas, gfs, pas, pfs))
     gogc_f = loadview.runtime_info(f, run)["gogc"]
-    gogcs = sorted({int(g) for _, g in loadview.controller_timeline(a)})
+    gogcs = sorted({int(g) for e in adaptive for _, g in loadview.controller_timeline(e)})
     measured = say("adaptive ({a}): {ga:num} GC/min, p99 {pa:num us}{took}; fixed GOGC={gogc} ({f}): {gf:num} GC/min, "
-                   "p99 {pf:num us}", a=loadview.label(a), ga=ga, pa=pa / 1e3,
+                   "p99 {pf:num us} (medians over {na}+{nf} repeats, p99 over the {ua}+{uf} that kept up)",
+                   a=loadview.label(a), ga=ga, pa=pa / 1e3,
                    took=say(", GOGC took {gogcs}", gogcs=", ".join(map(str, gogcs))) if gogcs else "",
-                   gogc=gogc_f if gogc_f is not None else "?", f=loadview.label(f), gf=gf, pf=pf / 1e3)
+                   gogc=gogc_f if gogc_f is not None else "?", f=loadview.label(f), gf=gf, pf=pf / 1e3,
+                   na=len(gas), nf=len(gfs), ua=len(pas), uf=len(pfs))
     notes: list[Text] = []
     thr = d.get("latency_factor_threshold_ms", 50) * 1e6
     if max(pa, pf) <= thr:
@@ -1030,8 +1039,11 @@ def eval_controller(c: dict, run: dict, tol: dict, **_) -> Verdict:
                          "acts above p99 = {thr:num} ms, and p99 here was at most {p99:num ms}.", thr=thr / 1e6,
                          p99=max(pa, pf) / 1e6))
     notes += article_table_notes(d)
-    fewer = gf > ga * noise
-    raised = pa > pf * noise
+    if not (cpa and cpf):
+        notes.insert(0, say("p99 from fewer than {n} usable repeats a side: compared without an interval, beyond the "
+                            "load noise.", n=repeats.MIN_REPEATS))
+    fewer = cgf[1] > cga[2] if cga and cgf else gf > ga * noise
+    raised = cpa[1] > cpf[2] if cpa and cpf else pa > pf * noise
     peaks = rate_profile(a)
     if not peaks:
         # a controller that only ever moved once, at a constant rate, is a fixed GOGC chosen by the formula
