@@ -51,6 +51,7 @@ def test_predict_n_follows_testing_b(goal, prev_n, prev_ns, last, want):
 
 @pytest.mark.parametrize("kw,msg", [
     ({"rounds": 0}, "rounds must be"), ({"round_ms": 0}, "round_ms must be"), ({"ffi_calls": 5}, "ffi_calls must be"),
+    ({"warmup_ms": -1}, "warmup_ms must be"), ({"warmup_ms": 61_000}, "warmup_ms must be"),
 ])
 def test_settings_validation(kw, msg):
     with pytest.raises(ValueError, match=msg):

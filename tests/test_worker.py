@@ -42,6 +42,21 @@ def test_every_op_is_answered_on_one_line(lib):
     assert "error" in load and "kind is required" in load["error"]
 
 
+def test_warm_up_runs_the_scenario_unmeasured_right_before_the_round(lib):
+    st = protocol.Settings(round_ms=2.0, rounds=1, warmup_ms=10.0)
+    cmd, timeout = protocol.round_cmd("OrderItem/pool", 1000, st)
+    assert cmd["warmup_n"] == 5000  # 1000 ops last about 2 ms, so about 10 ms take 5000
+    assert timeout > protocol.round_cmd("OrderItem/pool", 1000, ST)[1]
+    assert protocol.Settings(round_ms=2.0, rounds=1).warmup_n(1000) == 0  # tests' and the soak's settings: none
+    _, warm, cold = serve(lib, protocol.open_cmd([("OrderItem/pool", {})]), (cmd, timeout),
+                          protocol.round_cmd("OrderItem/pool", 1000, ST))
+    assert warm["warmup"]["n"] == 5000 and warm["warmup"]["elapsed_ns"] > 0
+    assert warm["round"]["n"] == 1000  # the measured round is the one asked for, not the warm-up
+    # the pool's counters restart after the warm-up: its New calls are not charged to the round
+    assert warm["round"]["extra"]["pool_new_per_op"] == 0
+    assert cold["warmup"] is None
+
+
 def test_panic_is_an_error_reply_and_the_worker_goes_on(lib):
     opened, panic, ok = serve(lib, protocol.open_cmd([("Fault/panic", {}), ("OrderItem/pool", {})]),
                               protocol.round_cmd("Fault/panic", 1, ST), protocol.round_cmd("OrderItem/pool", 10, ST))

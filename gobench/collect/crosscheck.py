@@ -42,7 +42,7 @@ from gobench.build import library as buildmod
 from gobench.build import toolchain
 from gobench.build.variants import get as get_variant
 from gobench.collect import plan, scheduler
-from gobench.collect.protocol import Settings
+from gobench.collect.protocol import WARMUP_MS, Settings
 from gobench.errors import BuildError
 from gobench.records import GOTEST, HARNESS
 from gobench.store import benchfmt
@@ -123,7 +123,7 @@ def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Pat
     (a scenario whose harness failed is left out of the later repeats). No repeat starts after
     ``deadline`` (time.monotonic()), once every scenario has at least one."""
     by_name = {f"{s['family']}/{s['variant']}": s for s in scenarios}
-    st = Settings(round_ms=benchtime_ms, rounds=2 * repeats, max_calibration_s=calibration_s)
+    st = Settings(round_ms=benchtime_ms, rounds=2 * repeats, max_calibration_s=calibration_s, warmup_ms=WARMUP_MS)
     with scheduler.Family([(name, {}) for name in by_name], {HARNESS: variant_dir}, st) as harness:
         harness.prepare()
         for i in range(repeats):

@@ -14,13 +14,13 @@ from gobench.build import library as buildmod
 from gobench.build import toolchain as gotoolchain
 from gobench.build import variants
 from gobench.collect import machine, plan, scheduler
-from gobench.collect.protocol import Settings
+from gobench.collect.protocol import WARMUP_MS, Settings
 from gobench.errors import BuildError
 from gobench.records import FFI_NAME
 from gobench.store import runs as store
 
-QUICK = Settings(round_ms=15.0, rounds=6, ffi_calls=50_000, max_calibration_s=10.0)
-FULL = Settings(round_ms=100.0, rounds=10, ffi_calls=200_000, max_calibration_s=30.0)
+QUICK = Settings(round_ms=15.0, rounds=6, ffi_calls=50_000, max_calibration_s=10.0, warmup_ms=WARMUP_MS)
+FULL = Settings(round_ms=100.0, rounds=10, ffi_calls=200_000, max_calibration_s=30.0, warmup_ms=WARMUP_MS)
 
 
 class Progress:

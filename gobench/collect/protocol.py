@@ -11,7 +11,9 @@ runtime or a C library prints can corrupt a reply). The ops:
                scenario list); knobs set GOGC, GOMEMLIMIT, GOMAXPROCS at run time
     calibrate  {"name", "goal_ns", "max_s"} -> {"n", "trials": [[n, elapsed_ns], ...]}
                grows N the way testing.B does until one round lasts goal_ns
-    round      {"name", "n"} -> {"round": one round's raw numbers}
+    round      {"name", "n", "warmup_n"} -> {"round": one round's raw numbers, "warmup": {"n", "elapsed_ns"}}
+               first runs warmup_n operations unmeasured (a round whose numbers are
+               dropped; 0: none), then the measured round right after it
     ffi        {"calls"} -> {"round": ...}: one round of the FFI/noop crossing
                (``calls`` no-op calls from Python, then from a C loop)
     load       {"request": {...}} -> {"result": ...}: one run of the Go load generator
@@ -31,8 +33,12 @@ for its reply.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
+from gobench.collect import bridge
+
+WARMUP_MS = 100.0  # the measuring presets' warm-up before each round (Settings.warmup_ms says why)
 REPLY_TIMEOUT_S = 120.0  # one reply; a round is round_ms long, a regressed one a few times that
 CLOSE = {"op": "close"}
 
@@ -45,6 +51,13 @@ class Settings:
     rounds: int = 10  # measured rounds per scenario (after calibration)
     ffi_calls: int = 200_000  # calls per FFI measurement round
     max_calibration_s: float = 30.0  # give up growing N after this long
+    # Before each measured round the worker runs the scenario unmeasured for about this long (0: never).
+    # A worker that waited while others ran starts its next round slowly on some hosts: on the 2-vCPU
+    # Firecracker VM the guest scheduler packs a process that has been idle onto one vCPU for its first
+    # 20-120 ms, so the GC's workers share the benchmark's CPU; an allocating round of 15 ms that starts
+    # from idle took twice as long (README, "How it measures"). go test's timed run follows its own
+    # earlier runs with no gap; 100 ms of the scenario right before the round does the same.
+    warmup_ms: float = 0.0  # the presets of bench, the gate and crosscheck use WARMUP_MS; 0 keeps tests short
 
     def validate(self) -> "Settings":
         if not (isinstance(self.rounds, int) and 1 <= self.rounds <= 10_000):
@@ -53,7 +66,15 @@ class Settings:
             raise ValueError(f"round_ms must be in [0.1, 600000] ms, got {self.round_ms!r}")
         if not (isinstance(self.ffi_calls, int) and 1_000 <= self.ffi_calls <= 100_000_000):
             raise ValueError(f"ffi_calls must be an int in [1000, 100000000], got {self.ffi_calls!r}")
+        if not (0 <= float(self.warmup_ms) <= 60_000):
+            raise ValueError(f"warmup_ms must be in [0, 60000] ms, got {self.warmup_ms!r}")
         return self
+
+    def warmup_n(self, n: int) -> int:
+        """warmup_n is how many operations last about warmup_ms, given that n of them last about round_ms."""
+        if self.warmup_ms <= 0:
+            return 0
+        return max(1, min(bridge.MAX_N, math.ceil(n * self.warmup_ms / self.round_ms)))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -71,8 +92,9 @@ def calibrate_cmd(name: str, st: Settings) -> tuple[dict, float]:
 
 
 def round_cmd(name: str, n: int, st: Settings) -> tuple[dict, float]:
-    """round_cmd runs one round of n operations."""
-    return {"op": "round", "name": name, "n": int(n)}, REPLY_TIMEOUT_S + st.round_ms / 1000 * 20
+    """round_cmd runs one round of n operations, after the settings' unmeasured warm-up."""
+    return ({"op": "round", "name": name, "n": int(n), "warmup_n": st.warmup_n(n)},
+            REPLY_TIMEOUT_S + (st.round_ms + st.warmup_ms) / 1000 * 20)
 
 
 def ffi_cmd(st: Settings) -> tuple[dict, float]:

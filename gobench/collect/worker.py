@@ -119,7 +119,11 @@ def serve(lib: bridge.Library, commands: Iterable[str], reply: IO[str]) -> None:
                     n, trials = calibrate(opened[cmd["name"]], cmd["goal_ns"], cmd["max_s"])
                     send({"n": n, "trials": trials})
                 elif op == "round":
-                    send({"round": opened[cmd["name"]].run(int(cmd["n"])).as_dict()})
+                    scn, warmup_n = opened[cmd["name"]], int(cmd.get("warmup_n") or 0)
+                    warm = scn.run(warmup_n) if warmup_n else None  # numbers dropped; no pause before the round
+                    rd = scn.run(int(cmd["n"]))
+                    send({"round": rd.as_dict(),
+                          "warmup": {"n": warm.n, "elapsed_ns": warm.elapsed_ns} if warm else None})
                 elif op == "ffi":
                     if not ffi_warm:  # the first calls from a new OS thread are slow
                         for _ in range(min(1000, cmd["calls"])):

@@ -13,7 +13,6 @@ from gobench.build import toolchains
 from gobench.collect import crosscheck as agreement_collect
 from gobench.collect import micro as collect
 from gobench.collect import plan
-from gobench.collect.protocol import Settings
 from gobench.commands.common import after_run, parse_params
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import crosscheck as agreement_present
@@ -43,9 +42,8 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
     """
     st = collect.QUICK if quick else collect.FULL
     if rounds is not None or round_ms is not None:
-        st = Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
-                      rounds=rounds if rounds is not None else st.rounds,
-                      ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s)
+        st = dataclasses.replace(st, round_ms=round_ms if round_ms is not None else st.round_ms,
+                                 rounds=rounds if rounds is not None else st.rounds)
     if go:
         st = dataclasses.replace(st, ffi_calls=min(st.ffi_calls, FFI_CALLS_ACROSS))
     t0 = time.monotonic()

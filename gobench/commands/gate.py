@@ -19,6 +19,7 @@ effects. All return an exit code: 0 pass, 1 regression, 2 could not check,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sys
@@ -33,7 +34,7 @@ from gobench.build import toolchain as gotoolchain
 from gobench.build import toolchains, variants, worktree
 from gobench.collect import gate_sessions
 from gobench.collect import machine
-from gobench.collect.protocol import Settings
+from gobench.collect.protocol import WARMUP_MS, Settings
 from gobench.commands import gate_profile
 from gobench.errors import GateError, ToolchainError
 from gobench.paths import ROOT
@@ -45,8 +46,8 @@ from gobench.store import atomic, baseline as baselinefile, runs as store
 # noise the two rounds of a pair share. Measured with `invoke gate-selftest --trials 10` on
 # the busy 2-core VM: bench's 10 x 100 ms caught inject-slow 9/10 times in 829 s; 10 x 15 ms
 # caught it 10/10 in 160 s (no false alarm in either).
-QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0)
-FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0)
+QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0, warmup_ms=WARMUP_MS)
+FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0, warmup_ms=WARMUP_MS)
 DEFAULT_BLOCKS = 4  # --against: 4 lockstep blocks (fresh worker pairs), AB BA AB BA
 DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check repeats the same number)
 DEFAULT_BUILDS = ("default", "arenas")
@@ -73,9 +74,8 @@ def load_config(path: Path = baselinefile.CONFIG_PATH, noise_path: Path | None =
 def _settings(quick: bool, rounds: int | None = None, round_ms: float | None = None) -> Settings:
     """_settings are QUICK or FULL with the rounds and round length the user asked for."""
     st = QUICK if quick else FULL
-    return Settings(round_ms=round_ms if round_ms is not None else st.round_ms,
-                    rounds=rounds if rounds is not None else st.rounds,
-                    ffi_calls=st.ffi_calls, max_calibration_s=st.max_calibration_s).validate()
+    return dataclasses.replace(st, round_ms=round_ms if round_ms is not None else st.round_ms,
+                               rounds=rounds if rounds is not None else st.rounds).validate()
 
 
 def baseline(quick: bool = False, filter_: str | None = None, rounds: int | None = None,

@@ -16,10 +16,18 @@
 // process prints its thread count, resident memory and mappings
 // (/proc/self/status, /proc/self/smaps_rollup), so that a run with
 // GODEBUG=gctrace=1 can be set beside the harness and the go test binary.
+//
+// -pause makes every odd round start after the process waited (-idle: how),
+// so rounds after an idle gap and rounds right after another round alternate
+// in one process; -warm runs the scenario unmeasured before each round, as
+// the harness's worker does (Settings.warmup_ms); -chunks splits each loop
+// round into timed parts with the process's CPU time per wall time, which
+// shows when a round's threads share one CPU (about 1.0) or use two.
 // Usage, in gosrc/:
 //
 //	go build -ldflags=-funcalign=64 -o /tmp/agreement ./cmd/agreement
 //	GODEBUG=gctrace=1 /tmp/agreement -scenario OrderItem/new -n 4000000 -rounds 10
+//	/tmp/agreement -mode loop -n 8000000 -chunks 8 -rounds 12 -pause 500ms
 package main
 
 import (
@@ -29,6 +37,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,16 +51,27 @@ func main() {
 	mode := flag.String("mode", "loop", "loop | round | testing")
 	n := flag.Int("n", 1_000_000, "operations per round")
 	rounds := flag.Int("rounds", 10, "rounds")
+	pause := flag.Duration("pause", 0, "before every odd round, wait this long (0: never), so paused and unpaused rounds alternate in one process")
+	idle := flag.String("idle", "sleep", "how to wait: sleep (the process idles) | spin (this thread stays busy) | spin-other (another thread stays busy, this one sleeps)")
+	warm := flag.Duration("warm", 0, "before every round, run the scenario unmeasured this long, as the harness's worker does")
+	chunks := flag.Int("chunks", 1, "-mode loop: time each round in this many parts, each with the process's CPU time per wall time")
 	flag.Parse()
-	if err := run(*scenario, *mode, *n, *rounds); err != nil {
+	if err := run(*scenario, *mode, *n, *rounds, *pause, *idle, *warm, *chunks); err != nil {
 		fmt.Fprintln(os.Stderr, "agreement:", err)
 		os.Exit(1)
 	}
 }
 
-func run(name, mode string, n, rounds int) error {
-	if n <= 0 || rounds <= 0 {
-		return fmt.Errorf("-n and -rounds must be positive, got %d and %d", n, rounds)
+func run(name, mode string, n, rounds int, pause time.Duration, idle string, warm time.Duration, chunks int) error {
+	if n <= 0 || rounds <= 0 || chunks <= 0 || chunks > n {
+		return fmt.Errorf("-n, -rounds and -chunks must be positive and -chunks at most -n, got %d, %d and %d", n, rounds, chunks)
+	}
+	if chunks > 1 && mode != "loop" {
+		return fmt.Errorf("-chunks needs -mode loop")
+	}
+	wait, err := waiter(idle)
+	if err != nil {
+		return err
 	}
 	s, err := registry.Lookup(name)
 	if err != nil {
@@ -73,11 +93,27 @@ func run(name, mode string, n, rounds int) error {
 		one = func() (time.Duration, uint64, error) {
 			runtime.ReadMemStats(&ms)
 			gcs := ms.NumGC
-			start := time.Now()
-			err := inst.Run(n)
-			d := time.Since(start)
+			var total time.Duration
+			parts := make([]string, 0, chunks)
+			for c := 0; c < chunks; c++ {
+				k := n / chunks
+				if c == chunks-1 {
+					k += n % chunks // the last part takes the remainder
+				}
+				cpu0 := cpuTime()
+				start := time.Now()
+				if err := inst.Run(k); err != nil {
+					return 0, 0, err
+				}
+				d := time.Since(start)
+				total += d
+				parts = append(parts, fmt.Sprintf("%.1f/%.2f", float64(d.Nanoseconds())/float64(k), float64(cpuTime()-cpu0)/float64(d)))
+			}
 			runtime.ReadMemStats(&ms)
-			return d, uint64(ms.NumGC - gcs), err
+			if chunks > 1 {
+				fmt.Printf("chunks ns/op/cpu-per-wall %s\n", strings.Join(parts, " "))
+			}
+			return total, uint64(ms.NumGC - gcs), nil
 		}
 	case "round":
 		rd, m := bench.NewReader(), registry.NewMetrics(s.Metrics)
@@ -106,14 +142,54 @@ func run(name, mode string, n, rounds int) error {
 		return fmt.Errorf("-mode %q: use loop, round or testing", mode)
 	}
 	for i := 0; i < rounds; i++ {
+		paused := pause > 0 && i%2 == 1
+		if paused {
+			wait(pause)
+		}
+		for end := time.Now().Add(warm); time.Now().Before(end); {
+			if err := inst.Run(max(1, n/100)); err != nil {
+				return err
+			}
+		}
 		d, gcs, err := one()
 		if err != nil {
 			return err
 		}
-		fmt.Printf("round %d mode %s n %d ns/op %.3f gc_cycles %d\n", i, mode, n, float64(d.Nanoseconds())/float64(n), gcs)
+		fmt.Printf("round %d mode %s n %d ns/op %.3f gc_cycles %d paused %v\n", i, mode, n, float64(d.Nanoseconds())/float64(n), gcs, paused)
 	}
 	printProcess(os.Stdout)
 	return nil
+}
+
+// waiter returns how -idle waits: whether a slower round after a pause comes
+// from the process idling (sleep), from this thread leaving its CPU (spin
+// keeps it), or from the machine's CPUs idling (spin-other keeps one busy).
+func waiter(idle string) (func(time.Duration), error) {
+	spin := func(d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+		}
+	}
+	switch idle {
+	case "sleep":
+		return time.Sleep, nil
+	case "spin":
+		return spin, nil
+	case "spin-other":
+		return func(d time.Duration) {
+			done := make(chan struct{})
+			go func() { runtime.LockOSThread(); spin(d); close(done) }()
+			time.Sleep(d)
+			<-done
+		}, nil
+	}
+	return nil, fmt.Errorf("-idle %q: use sleep, spin or spin-other", idle)
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // printProcess prints the facts of /proc/self that might set one process apart from another.
