@@ -4,6 +4,8 @@ import (
 	"runtime/debug"
 	"testing"
 	"unsafe"
+
+	"gobench/registry"
 )
 
 func TestOrderItemSize(t *testing.T) {
@@ -58,6 +60,24 @@ func TestOrderItemParallelDoesAllWork(t *testing.T) {
 	}
 	if err := NewOrderItemPool().RunParallel(1001); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestParallelPoolItemsHaveCacheLinesOfTheirOwn(t *testing.T) {
+	s, err := registry.Lookup("OrderItemParallel/pool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := s.Open(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := inst.(*orderPoolInstance).p
+	for i := 0; i < 16; i++ { // nothing is Put back: every Get calls New
+		it := p.pool.Get().(*OrderItem)
+		if addr := uintptr(unsafe.Pointer(it)); addr%cacheLine != 0 {
+			t.Fatalf("item %d at %#x is not on a %d-byte line of its own: two Ps writing neighbours would share a line", i, addr, cacheLine)
+		}
 	}
 }
 
