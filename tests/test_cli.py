@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from gobench.store import benchfmt
+from gobench.collect import protocol
 from gobench.commands import bench as cli
+from gobench.store import benchfmt
 from gobench.store import runs as store
 
 
@@ -26,6 +27,8 @@ def test_bench_end_to_end(tmp_path, monkeypatch):
     run = json.loads((folder / "run.json").read_text())
     names = [b["name"] for b in run["benchmarks"]]
     assert names[0] == "FFI/noop" and "OrderItem/new" in names
+    # --rounds/--round-ms change only those: each round still starts warm (protocol.Settings.warmup_ms)
+    assert run["settings"]["round_ms"] == 3 and run["settings"]["warmup_ms"] == protocol.WARMUP_MS > 0
     new = next(b for b in run["benchmarks"] if b["name"] == "OrderItem/new")
     assert len(new["rounds"]) == 6 and new["summary"]["allocs_per_op"]["median"] == pytest.approx(1, abs=1e-3)
     assert new["summary"]["ffi_share"]["median"] < 0.05

@@ -301,6 +301,15 @@ def test_baseline_settings_must_match(tmp_path):
     assert "must use the same" in err.getvalue()
 
 
+def test_a_check_warms_up_as_its_baseline_did(tmp_path):
+    p = tmp_path / "baseline.json"
+    doc = _write_baseline(p)
+    warm = {**doc, "settings": {**doc["settings"], "warmup_ms": 100.0}}
+    assert cmd._baseline_settings(warm, p).warmup_ms == 100
+    recorded_before_warm_up = {k: v for k, v in doc["settings"].items() if k != "warmup_ms"}
+    assert cmd._baseline_settings({**doc, "settings": recorded_before_warm_up}, p).warmup_ms == 0
+
+
 def test_baseline_with_bad_settings_is_exit_2(tmp_path):
     p = tmp_path / "baseline.json"
     doc = _write_baseline(p)

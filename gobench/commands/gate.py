@@ -34,7 +34,7 @@ from gobench.build import toolchain as gotoolchain
 from gobench.build import toolchains, variants, worktree
 from gobench.collect import gate_sessions
 from gobench.collect import machine
-from gobench.collect.protocol import WARMUP_MS, Settings
+from gobench.collect.protocol import Settings
 from gobench.commands import gate_profile
 from gobench.errors import GateError, ToolchainError
 from gobench.paths import ROOT
@@ -46,8 +46,10 @@ from gobench.store import atomic, baseline as baselinefile, runs as store
 # noise the two rounds of a pair share. Measured with `invoke gate-selftest --trials 10` on
 # the busy 2-core VM: bench's 10 x 100 ms caught inject-slow 9/10 times in 829 s; 10 x 15 ms
 # caught it 10/10 in 160 s (no false alarm in either).
-QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0, warmup_ms=WARMUP_MS)
-FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0, warmup_ms=WARMUP_MS)
+# No warm-up before a round (protocol.Settings.warmup_ms): in lockstep both sides idle alike, and 100 ms
+# before each 15 ms round made a whole-suite check 4x longer.
+QUICK = Settings(round_ms=15.0, rounds=10, ffi_calls=50_000, max_calibration_s=10.0)
+FULL = Settings(round_ms=20.0, rounds=30, ffi_calls=200_000, max_calibration_s=30.0)
 DEFAULT_BLOCKS = 4  # --against: 4 lockstep blocks (fresh worker pairs), AB BA AB BA
 DEFAULT_SESSIONS = 3  # baseline: worker sessions pooled per side (the check repeats the same number)
 DEFAULT_BUILDS = ("default", "arenas")
