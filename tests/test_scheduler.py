@@ -34,6 +34,7 @@ class FakeWorker:
     "crash" or "error" for the k-th such command (0-based)."""
 
     log: list[tuple] = []
+    commands: list[dict] = []
     fail: dict[tuple, str] = {}
 
     def __init__(self, label, library_dir, env=None):
@@ -44,6 +45,7 @@ class FakeWorker:
         key = (self.label, cmd["op"], cmd.get("name"))
         k = self.seen[key] = self.seen.get(key, -1) + 1
         FakeWorker.log.append(key)
+        FakeWorker.commands.append(cmd)
         what = FakeWorker.fail.get(key + (k,))
         if what == "crash":
             raise WorkerCrash(self.label, f"died (exit status 2) in {cmd['op']}:\nfatal error: test")
@@ -65,7 +67,7 @@ class FakeWorker:
 @pytest.fixture
 def fake(monkeypatch):
     monkeypatch.setattr(scheduler, "Worker", FakeWorker)
-    FakeWorker.log, FakeWorker.fail = [], {}
+    FakeWorker.log, FakeWorker.commands, FakeWorker.fail = [], [], {}
     return FakeWorker
 
 
@@ -82,6 +84,16 @@ def test_rotate_one_worker_per_scenario_rounds_interleaved(fake):
     assert [(o["name"], o["status"], o["n"], len(o["rounds"])) for o in outs] == [("F/a", "ok", 10, 2),
                                                                                   ("F/b", "ok", 10, 2)]
     assert info == {"dir": "lib"} and "pair" not in outs[0]["rounds"][0]
+
+
+def test_rounds_warm_up_unless_one_operation_outlasts_the_warm_up(fake):
+    # the fake's calibration: 10 ops in 1,000 ns; round_ms 1: 100 ns/op, so 50 ms of warm-up is 500 rounds' worth
+    scheduler.run_rotate(SPECS, "lib", Settings(round_ms=1.0, rounds=1, warmup_ms=50.0))
+    assert {c["warmup_n"] for c in fake.commands if c["op"] == "round"} == {500}
+    fake.commands.clear()
+    # calibration says one op lasts 1e-4 ms, more than a warm-up of 1e-5 ms: none
+    scheduler.run_rotate(SPECS, "lib", Settings(round_ms=1.0, rounds=1, warmup_ms=1e-5))
+    assert {c["warmup_n"] for c in fake.commands if c["op"] == "round"} == {0}
 
 
 def test_rotate_a_crash_costs_only_its_scenario(fake):

@@ -48,6 +48,9 @@ def test_warm_up_runs_the_scenario_unmeasured_right_before_the_round(lib):
     assert cmd["warmup_n"] == 5000  # 1000 ops last about 2 ms, so about 10 ms take 5000
     assert timeout > protocol.round_cmd("OrderItem/pool", 1000, ST)[1]
     assert protocol.Settings(round_ms=2.0, rounds=1).warmup_n(1000) == 0  # tests' and the soak's settings: none
+    # one operation of seconds (N = 1 although round_ms is 1): no warm-up of 100 such operations
+    assert protocol.Settings(round_ms=1.0, rounds=1, warmup_ms=100.0).warmup_n(1, ns_per_op=2e9) == 0
+    assert protocol.Settings(round_ms=1.0, rounds=1, warmup_ms=100.0).warmup_n(1000, ns_per_op=1_000) == 100_000
     _, warm, cold = serve(lib, protocol.open_cmd([("OrderItem/pool", {})]), (cmd, timeout),
                           protocol.round_cmd("OrderItem/pool", 1000, ST))
     assert warm["warmup"]["n"] == 5000 and warm["warmup"]["elapsed_ns"] > 0

@@ -57,7 +57,7 @@ class Settings:
     # 20-120 ms, so the GC's workers share the benchmark's CPU; an allocating round of 15 ms that starts
     # from idle took twice as long (README, "How it measures"). go test's timed run follows its own
     # earlier runs with no gap; 100 ms of the scenario right before the round does the same.
-    warmup_ms: float = 0.0  # the presets of bench, the gate and crosscheck use WARMUP_MS; 0 keeps tests short
+    warmup_ms: float = 0.0  # bench's and crosscheck's presets use WARMUP_MS (the gate's none); 0 keeps tests short
 
     def validate(self) -> "Settings":
         if not (isinstance(self.rounds, int) and 1 <= self.rounds <= 10_000):
@@ -70,9 +70,12 @@ class Settings:
             raise ValueError(f"warmup_ms must be in [0, 60000] ms, got {self.warmup_ms!r}")
         return self
 
-    def warmup_n(self, n: int) -> int:
-        """warmup_n is how many operations last about warmup_ms, given that n of them last about round_ms."""
-        if self.warmup_ms <= 0:
+    def warmup_n(self, n: int, ns_per_op: float | None = None) -> int:
+        """warmup_n is how many operations last about warmup_ms, given that n of them last about round_ms.
+        It is 0 when one operation outlasts the warm-up (ns_per_op, calibration's measure; the 1 GB Snapshot
+        step takes seconds per operation, far beyond its round_ms): such a round is mostly past an idle
+        start anyway, and a warm-up of whole operations would double the step."""
+        if self.warmup_ms <= 0 or (ns_per_op is not None and ns_per_op >= self.warmup_ms * 1e6):
             return 0
         return max(1, min(bridge.MAX_N, math.ceil(n * self.warmup_ms / self.round_ms)))
 
@@ -91,9 +94,10 @@ def calibrate_cmd(name: str, st: Settings) -> tuple[dict, float]:
             REPLY_TIMEOUT_S + st.max_calibration_s)
 
 
-def round_cmd(name: str, n: int, st: Settings) -> tuple[dict, float]:
-    """round_cmd runs one round of n operations, after the settings' unmeasured warm-up."""
-    return ({"op": "round", "name": name, "n": int(n), "warmup_n": st.warmup_n(n)},
+def round_cmd(name: str, n: int, st: Settings, ns_per_op: float | None = None) -> tuple[dict, float]:
+    """round_cmd runs one round of n operations, after the settings' unmeasured warm-up (sized from
+    ns_per_op, calibration's time per operation, when known)."""
+    return ({"op": "round", "name": name, "n": int(n), "warmup_n": st.warmup_n(n, ns_per_op)},
             REPLY_TIMEOUT_S + (st.round_ms + st.warmup_ms) / 1000 * 20)
 
 

@@ -72,6 +72,14 @@ def repeat_order(i: int, sides: tuple[str, ...]) -> tuple[str, ...]:
     return abba(i, sides) + abba(i + 1, sides)
 
 
+def calibrated_ns_per_op(trials: list[list[int]] | None) -> float | None:
+    """calibrated_ns_per_op is the time per operation of calibration's last trial ([n, elapsed_ns]), if any."""
+    if not trials or trials[-1][0] <= 0:
+        return None
+    n, elapsed_ns = trials[-1]
+    return elapsed_ns / n
+
+
 def new_outcome(name: str, params: dict) -> dict:
     """new_outcome is a scenario's record before anything ran (status ok, no rounds)."""
     return {"name": name, "params": params, "status": "ok", "error": None, "n": 0, "calibration": None,
@@ -147,7 +155,8 @@ class Family:
                 for side in self.order:  # warm-up, not recorded: the other process has not run this code yet
                     if self.out[side][name]["status"] != "ok":
                         continue
-                    w = self._request(side, name, protocol.round_cmd(name, rep["n"], self.settings))
+                    w = self._request(side, name, protocol.round_cmd(name, rep["n"], self.settings,
+                                                                     calibrated_ns_per_op(rep["trials"])))
                     if w is None:
                         if self.ended:
                             break
@@ -172,7 +181,8 @@ class Family:
     def round(self, side: str, name: str, pair: int | None = None) -> dict | None:
         """round runs one measured round of a scenario on a side; returns it, or None if it failed."""
         o = self.out[side][name]
-        rep = self._request(side, name, protocol.round_cmd(name, o["n"], self.settings))
+        rep = self._request(side, name, protocol.round_cmd(name, o["n"], self.settings,
+                                                           calibrated_ns_per_op(o["calibration"])))
         if rep is None:
             return None
         if "error" in rep:
