@@ -7,6 +7,8 @@ import io
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from gobench.commands import review as review_cmd
 
 
@@ -59,3 +61,21 @@ def test_review_stages(monkeypatch, tmp_path):
     assert folder == tmp_path / "micro" and escape_check and joined[-1] == "profile" and len(joined) == 10
     last = out.getvalue().strip().splitlines()[-1]
     assert last.startswith("review finished in ") and "; profiles " in last and "Snapshot at 1 GB" in last
+
+
+@pytest.mark.parametrize("stopped_at", [0, 1])  # the micro benchmarks, the 1 GB Snapshot step
+def test_ctrl_c_in_a_bench_stage_ends_the_review(monkeypatch, tmp_path, stopped_at):
+    benches, later = [], []
+    monkeypatch.setattr(review_cmd, "bench", lambda **kw: benches.append(kw) or (130 if len(benches) - 1 == stopped_at
+                                                                                else 0))
+    monkeypatch.setattr(review_cmd.loadcmd, "calibrated", lambda claim, service, *a: ([claim], 12_000, service, {}))
+    monkeypatch.setattr(review_cmd.loadrun, "run", lambda *a, **kw: {"settings": {"service": {"work_steps": 7}},
+                                                                     "load": []})
+    monkeypatch.setattr(review_cmd.store, "resolve", lambda run: tmp_path / "micro")
+    monkeypatch.setattr(review_cmd.store, "write_run", lambda r: tmp_path / "load")
+    monkeypatch.setattr(review_cmd.loadtext, "settings_line", lambda r: "")
+    monkeypatch.setattr(review_cmd.loadtext, "table", lambda r: "")
+    monkeypatch.setattr(review_cmd, "review_pass", lambda *a: later.append("profiles") or 0)
+    monkeypatch.setattr(review_cmd, "after_run", lambda *a, **kw: later.append("report"))
+    assert review_cmd.review(quick=True, out=io.StringIO(), err=io.StringIO()) == 130
+    assert len(benches) == stopped_at + 1 and later == []  # nothing after the stage Ctrl-C stopped
