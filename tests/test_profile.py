@@ -89,6 +89,22 @@ def test_filter_matching_nothing_is_an_error(tmp_path, monkeypatch):
     assert "matches no scenario" in err.getvalue() and "PaymentRoute/interface" in err.getvalue()
 
 
+@pytest.mark.parametrize("quick,rounds", [(True, None), (False, 2)])
+def test_profiled_rounds_do_not_warm_up(tmp_path, monkeypatch, quick, rounds):
+    seen = []
+
+    def stop_after_settings(name, params, library_dir, chosen, st, folder, cpu_min_s):
+        seen.append(st)
+        raise ValueError("stand-in: stop here")
+
+    monkeypatch.setattr(profiling, "profile_scenario", stop_after_settings)
+    monkeypatch.setattr(profile_cmd.__globals__["store"], "runs_dir", lambda *a: tmp_path)
+    profile_cmd("^OrderItem/new$", quick=quick, rounds=rounds, builds=["default"], out=io.StringIO(),
+                err=io.StringIO(), report=False)
+    assert len(seen) == 1 and seen[0].warmup_ms == 0  # a warm-up's samples would join the profile's
+    assert rounds is None or seen[0].rounds == rounds
+
+
 def test_bench_workers_do_not_profile(built_default):
     """A worker started as bench starts it samples allocations at the runtime's default rate only."""
     with stopping({}) as ws:
