@@ -71,13 +71,18 @@ class Settings:
         return self
 
     def warmup_n(self, n: int, ns_per_op: float | None = None) -> int:
-        """warmup_n is how many operations last about warmup_ms, given that n of them last about round_ms.
-        It is 0 when one operation outlasts the warm-up (ns_per_op, calibration's measure; the 1 GB Snapshot
-        step takes seconds per operation, far beyond its round_ms): such a round is mostly past an idle
-        start anyway, and a warm-up of whole operations would double the step."""
-        if self.warmup_ms <= 0 or (ns_per_op is not None and ns_per_op >= self.warmup_ms * 1e6):
+        """warmup_n is how many operations last about warmup_ms: n of them last about round_ms, unless
+        calibration (ns_per_op, its time per operation) says a round of n lasts more than twice that (N = 1
+        and still too long: the 1 GB Snapshot step). 0 when one operation outlasts the warm-up: such a
+        round is mostly past an idle start anyway, and a warm-up of whole operations would double it."""
+        if self.warmup_ms <= 0:
             return 0
-        return max(1, min(bridge.MAX_N, math.ceil(n * self.warmup_ms / self.round_ms)))
+        per_op_ns = self.round_ms * 1e6 / n
+        if ns_per_op is not None and ns_per_op * n > 2 * self.round_ms * 1e6:
+            per_op_ns = ns_per_op
+        if per_op_ns >= self.warmup_ms * 1e6:
+            return 0
+        return max(1, min(bridge.MAX_N, math.ceil(self.warmup_ms * 1e6 / per_op_ns)))
 
     def as_dict(self) -> dict:
         return asdict(self)
