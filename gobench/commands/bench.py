@@ -13,7 +13,7 @@ from gobench.build import toolchains
 from gobench.collect import crosscheck as agreement_collect
 from gobench.collect import micro as collect
 from gobench.collect import plan
-from gobench.commands.common import after_run, parse_params
+from gobench.commands.common import INTERRUPTED, after_run, parse_params
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import crosscheck as agreement_present
 from gobench.present import text as present
@@ -60,7 +60,7 @@ def bench(filter_: str | None = None, quick: bool = False, rounds: int | None = 
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; nothing was stored.", file=err)
-        return 130
+        return INTERRUPTED
     summary.attach(run)
     try:
         folder = store.write_run(run)

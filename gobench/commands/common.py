@@ -9,6 +9,8 @@ from gobench.commands import escape
 from gobench.errors import StoreError
 from gobench.present import report
 
+INTERRUPTED = 130  # every task's exit code after Ctrl-C (128 + SIGINT, as a shell reports it)
+
 
 def parse_params(items: list[str] | None) -> dict[str, dict]:
     """parse_params turns ["Snapshot/write:records=1024", ...] into {"Snapshot/write": {"records": 1024}}."""

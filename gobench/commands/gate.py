@@ -36,6 +36,7 @@ from gobench.collect import gate_sessions
 from gobench.collect import machine
 from gobench.collect.protocol import Settings
 from gobench.commands import gate_profile
+from gobench.commands.common import INTERRUPTED
 from gobench.errors import GateError, ToolchainError
 from gobench.paths import ROOT
 from gobench.present import gatereport
@@ -96,7 +97,7 @@ def baseline(quick: bool = False, filter_: str | None = None, rounds: int | None
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no baseline written.", file=err)
-        return 130
+        return INTERRUPTED
     if not run["benchmarks"]:
         print(f"gobench: --filter {filter_!r} matches no scenario; see `invoke scenarios`", file=err)
         return 2
@@ -148,7 +149,7 @@ def check(against: str | None = None, strict_timing: bool = False, filter_: str 
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no verdict.", file=err)
-        return 130
+        return INTERRUPTED
     decision.info["wall_s"] = round(time.monotonic() - t0, 1)
     d = write_outputs(decision, runs, out_dir, out)
     out.write("\n" + gatereport.terminal(decision) + "\n")
@@ -286,7 +287,7 @@ def calibrate(quick: bool = True, filter_: str | None = None, blocks: int = 8, b
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; no calibration written.", file=err)
-        return 130
+        return INTERRUPTED
     for role, run in (("base", b), ("head", h)):  # the raw A/A rounds, to see where the noise came from
         atomic.write_json(baselinefile.OUT_DIR / f"calibrate.{role}.run.json", summary.attach(run))
     noise = gate.block_noise(b, h)

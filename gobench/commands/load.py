@@ -22,7 +22,7 @@ from typing import IO
 
 from gobench.analyse.claims import CLAIMS_FILE
 from gobench.collect.load import ServiceModel, calibrate, run, validate
-from gobench.commands.common import after_run
+from gobench.commands.common import INTERRUPTED, after_run
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present.load import settings_line, summary_line, table
 from gobench.store import runs as store
@@ -83,7 +83,7 @@ def main(kinds: list[str] | None, rate: float, duration_s: float, warmup_s: floa
         return 2
     except KeyboardInterrupt:
         print("\ngobench load: interrupted; nothing was stored.", file=err)
-        return 130
+        return INTERRUPTED
     try:
         folder = store.write_run(run_)
     except StoreError as e:

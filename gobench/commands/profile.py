@@ -22,7 +22,7 @@ from gobench.analyse import summary
 from gobench.collect import machine, plan, pprof
 from gobench.collect import micro as collect
 from gobench.collect import profile as profiling
-from gobench.commands.common import after_run
+from gobench.commands.common import INTERRUPTED, after_run
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.store import runs as store
 
@@ -148,7 +148,7 @@ def profile(filter_: str | None = None, kinds: str | None = None, quick: bool = 
         return 2
     except KeyboardInterrupt:
         print("\ngobench: interrupted; nothing was stored.", file=err)
-        return 130
+        return INTERRUPTED
     finally:
         if staging:
             shutil.rmtree(staging, ignore_errors=True)

@@ -9,7 +9,7 @@ from typing import IO
 from gobench.collect import load as loadrun
 from gobench.commands import load as loadcmd
 from gobench.commands.bench import bench
-from gobench.commands.common import after_run
+from gobench.commands.common import INTERRUPTED, after_run
 from gobench.commands.profile import review_pass
 from gobench.errors import BuildError, StoreError, ToolchainError
 from gobench.present import load as loadtext
@@ -62,12 +62,9 @@ def snapshot_at_article_size(out: IO[str], err: IO[str], quick: bool = False) ->
     code = bench(filter_=f"^Snapshot/({'|'.join(SNAPSHOT_ARTICLE_VARIANTS)})$",
                  rounds=SNAPSHOT_ARTICLE_ROUNDS_QUICK if quick else SNAPSHOT_ARTICLE_ROUNDS, round_ms=1.0,
                  params=params, out=out, err=err, agreement=False, report=False)  # the micro run has the agreement
-    if code in (STOPPED, 2):
+    if code in (INTERRUPTED, 2):
         return code, None
     return code, str(store.resolve(None))
-
-
-STOPPED = 130  # the exit code of a run stopped by Ctrl-C (bench returns it and stores nothing)
 
 
 def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, agreement: bool = True) -> int:
@@ -93,7 +90,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
     clock = StageClock()
     code = bench(quick=quick, out=out, err=err, agreement=agreement, report=False)  # one report, at the end
     clock.lap("micro benchmarks" + (" and agreement" if agreement else ""))
-    if code in (STOPPED, 2):  # Ctrl-C ends the review, not only the stage it came in
+    if code in (INTERRUPTED, 2):  # Ctrl-C ends the review, not only the stage it came in
         return code
     micro = store.resolve(None)
     settings = QUICK if quick else FULL
@@ -133,7 +130,7 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
             continue
         except KeyboardInterrupt:
             print("\ngobench review: interrupted; runs stored so far are kept.", file=err)
-            return STOPPED
+            return INTERRUPTED
         work_steps = run_["settings"]["service"]["work_steps"]
         try:
             folder = store.write_run(run_)
@@ -147,9 +144,9 @@ def review(quick: bool = False, out: IO[str] = sys.stdout, err: IO[str] = sys.st
             worst = max(worst, 1)
     code, snap = snapshot_at_article_size(out, err, quick)
     clock.lap("Snapshot at 1 GB")
-    if code == STOPPED:
+    if code == INTERRUPTED:
         print("gobench review: interrupted; runs stored so far are kept.", file=err)
-        return STOPPED
+        return INTERRUPTED
     worst = max(worst, code)
     if snap:
         joined.append(snap)

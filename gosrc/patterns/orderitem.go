@@ -86,10 +86,16 @@ type OrderItemPool struct {
 // NewOrderItemPool returns an empty pool; its New counts its calls so the
 // hit rate can be reported.
 func NewOrderItemPool() *OrderItemPool {
+	return newOrderItemPool(func() *OrderItem { return new(OrderItem) })
+}
+
+// newOrderItemPool is an empty pool whose New counts its calls and takes
+// a fresh item from alloc.
+func newOrderItemPool(alloc func() *OrderItem) *OrderItemPool {
 	p := &OrderItemPool{}
 	p.pool.New = func() any {
 		p.newCalls.Add(1)
-		return new(OrderItem)
+		return alloc()
 	}
 	return p
 }
@@ -113,12 +119,7 @@ const cacheLine = 64
 // on cache lines of their own, for the scenario that shares the pool
 // between Ps; false sharing between two items is not what it measures.
 func newLinePaddedOrderItemPool() *OrderItemPool {
-	p := &OrderItemPool{}
-	p.pool.New = func() any {
-		p.newCalls.Add(1)
-		return &new(pooledItem).OrderItem
-	}
-	return p
+	return newOrderItemPool(func() *OrderItem { return &new(pooledItem).OrderItem })
 }
 
 // NewCalls is how many times the pool had to allocate a fresh item.
