@@ -12,7 +12,8 @@
 //	-mode testing  testing.Benchmark with -test.benchtime Nx, as go test
 //	               runs it, from a plain program
 //
-// Each round prints its ns/op and the GC cycles it saw; at the end the
+// Each round prints its ns/op, the GC cycles it saw, its minor page faults
+// and how long the process's threads waited for a CPU; at the end the
 // process prints its thread count, resident memory and mappings
 // (/proc/self/status, /proc/self/smaps_rollup), so that a run with
 // GODEBUG=gctrace=1 can be set beside the harness and the go test binary.
@@ -151,14 +152,48 @@ func run(name, mode string, n, rounds int, pause time.Duration, idle string, war
 				return err
 			}
 		}
+		flt0, wait0 := minorFaults(), runQueueWait()
 		d, gcs, err := one()
 		if err != nil {
 			return err
 		}
-		fmt.Printf("round %d mode %s n %d ns/op %.3f gc_cycles %d paused %v\n", i, mode, n, float64(d.Nanoseconds())/float64(n), gcs, paused)
+		fmt.Printf("round %d mode %s n %d ns/op %.3f gc_cycles %d minflt %d runq_wait_ms %.1f paused %v\n", i, mode, n,
+			float64(d.Nanoseconds())/float64(n), gcs, minorFaults()-flt0, float64(runQueueWait()-wait0)/1e6, paused)
 	}
 	printProcess(os.Stdout)
 	return nil
+}
+
+// minorFaults is the process's minor page faults so far: a round that
+// touches memory the runtime returned to the OS pays one per page.
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return ru.Minflt
+}
+
+// runQueueWait is how long the process's threads have waited, runnable,
+// for a CPU (the second field of /proc/self/task/*/schedstat, in ns): the
+// time they lost to each other or to other processes on a shared CPU.
+func runQueueWait() int64 {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return -1
+	}
+	var total int64
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread has exited
+		}
+		var run, wait, slices int64
+		if _, err := fmt.Sscan(string(b), &run, &wait, &slices); err == nil {
+			total += wait
+		}
+	}
+	return total
 }
 
 // waiter returns how -idle waits: whether a slower round after a pause comes
