@@ -7,7 +7,7 @@ import io
 import pytest
 
 from gobench.analyse import crosscheck as analysis
-from gobench.collect import crosscheck
+from gobench.collect import crosscheck, scheduler
 from gobench.commands import crosscheck as command
 from gobench.errors import BuildError
 from gobench.present import crosscheck as present
@@ -30,6 +30,32 @@ def test_crosscheck_pairs_both_tools_on_the_same_functions():
     assert new.harness_allocs == pytest.approx([1.0, 1.0], abs=1e-3) and new.gotest_allocs == [1.0, 1.0]
     assert new.harness_bytes == pytest.approx([48.0, 48.0], abs=0.05) and new.gotest_bytes == [48.0, 48.0]
     assert "ratio median" in present.table(pairs)
+
+
+def test_each_repeat_measures_the_harness_in_a_new_worker_with_the_calibrated_n(monkeypatch):
+    # a process's whole life can be fast or slow (disk syncs: 25%), so the repeats, the statistic's unit,
+    # must not share one; calibrating again per repeat would put seconds between the two tools
+    pids, calibrations = [], []
+    round_, calibrate = scheduler.Family.round, scheduler.protocol.calibrate_cmd
+
+    def spy_round(self, side, name, pair=None):
+        pids.append(self.workers[self._key(side, name)].proc.pid)
+        return round_(self, side, name, pair)
+
+    def spy_calibrate(*a, **kw):
+        calibrations.append(a[0])
+        return calibrate(*a, **kw)
+
+    monkeypatch.setattr(scheduler.Family, "round", spy_round)
+    monkeypatch.setattr(scheduler.protocol, "calibrate_cmd", spy_calibrate)
+    repeats, outcomes = crosscheck.crosscheck(["OrderItem"], repeats=3, benchtime_ms=10, builds=("default",),
+                                              out=io.StringIO(), names=("OrderItem/new",))
+    assert [r.order for r in repeats] == ["HGGH", "GHHG", "HGGH"] and calibrations == ["OrderItem/new"]
+    per_repeat = [pids[i:i + 2] for i in range(0, 6, 2)]
+    assert all(a == b for a, b in per_repeat)  # a repeat's two harness samples: one process
+    assert len({a for a, _ in per_repeat}) == 3  # each repeat: a new one
+    (o,) = outcomes
+    assert o["status"] == "ok" and [r["n"] for r in o["rounds"]] == [o["n"]] * 6
 
 
 def test_pairs_average_each_tools_two_samples_per_repeat():

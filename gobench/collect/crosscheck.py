@@ -3,9 +3,14 @@
 Each pattern's `go test` benchmarks call the very batch functions the
 harness runs, and both are linked with the same flags (64-byte function
 alignment, see variants.FUNC_ALIGN), so their ns/op, allocs/op and B/op
-should agree. The harness worker for a scenario stays open and is
-calibrated once to N operations per round; `go test` then runs exactly N
-too (`-test.benchtime Nx`). Each repeat measures a scenario four times in
+should agree. A harness worker calibrates each scenario once to N
+operations per round; `go test` then runs exactly N too
+(`-test.benchtime Nx`). Every later repeat gets a new harness worker that
+opens the scenario and measures the same N (starting and opening take about
+0.1 s), so that the repeats, the unit of the statistics, are independent
+processes on both sides: some effects last a process's life (a worker
+whose disk syncs ran 25% faster in every repeat, README "Agreement with
+go test -bench"). Each repeat measures a scenario four times in
 ABBA order (scheduler.repeat_order: harness, go test, go test, harness; the
 next repeat starts with go test), so a repeat compares samples taken within
 about a second of each other and cancels linear drift. The statistics are
@@ -15,9 +20,9 @@ Note: on the shared 2-core VM, store-heavy loops switch between two speeds
 (OrderItem/pool about 16.5 and 29 ns/op) within seconds in both tools,
 while an ALU-bound loop stays within 3%; it is the machine, not either
 tool. Pairing samples closely in time and taking many repeats is what
-makes the median usable. Restarting the harness worker for every repeat
-was tried first: process start and calibration put tens of seconds
-between the two sides of a pair, and the ratios spread over 0.6-1.6.
+makes the median usable. A new worker per repeat that also calibrated
+again was tried first: calibration put tens of seconds between the two
+sides of a pair, and the ratios spread over 0.6-1.6; reusing N avoids that.
 
 Note: how far the tools agree depends on the host and its load: on an
 Intel VM allocation-bound scenarios read 4-10% faster in the harness; on
@@ -118,8 +123,8 @@ def run_gotest(binary: Path, scenario: dict, n: int, warmup_runs: int = GOTEST_W
 def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Path, repeats: int,
                  benchtime_ms: float, on_repeat: Callable[[Repeat], None], deadline: float | None = None,
                  calibration_s: float = CALIBRATION_S) -> list[dict]:
-    """_pair_family keeps one harness worker per scenario open (calibrated once to N operations per round)
-    and runs ``repeats`` ABBA repeats of each scenario against `go test`; returns the harness outcomes
+    """_pair_family calibrates each scenario once to N operations per round and runs ``repeats`` ABBA
+    repeats of it against `go test`, each in a new harness worker; returns the harness outcomes
     (a scenario whose harness failed is left out of the later repeats). No repeat starts after
     ``deadline`` (time.monotonic()), once every scenario has at least one."""
     by_name = {f"{s['family']}/{s['variant']}": s for s in scenarios}
@@ -130,6 +135,8 @@ def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Pat
             if i and deadline is not None and time.monotonic() >= deadline:
                 break
             for name, scn in by_name.items():
+                if i and harness.ok(name):
+                    harness.restart(name)  # every repeat's harness samples from a process of their own
                 samples = []
                 for tool in scheduler.repeat_order(i, TOOLS):
                     if not harness.ok(name):

@@ -30,7 +30,8 @@ calibrated on the first side and used by both, and each side runs one
 unmeasured warm-up round first (the other process has not run this code
 yet). A worker that dies ends the block: the rest of the family is not
 compared in it. Crosscheck pairs a harness worker with ``go test`` runs
-(gobench/collect/crosscheck.py) in the same order.
+(gobench/collect/crosscheck.py) in the same order, a new worker for each
+repeat (``Family.restart``).
 
 Only one worker runs at a time; the others wait for their next command.
 """
@@ -191,6 +192,18 @@ class Family:
         rd = rep["round"] if pair is None else {**rep["round"], "pair": pair}
         o["rounds"].append(rd)
         return rd
+
+    def restart(self, name: str) -> None:
+        """restart replaces a scenario's workers by new processes that open it afresh, keeping its N and
+        calibration (per-scenario workers only): the crosscheck's repeats then come from independent
+        processes, since some effects last a process's life (README, "Agreement with go test -bench")."""
+        if not self.per_scenario:
+            raise ValueError("restart needs a worker per scenario")
+        for side in self._sides_ok(name):
+            w = self.workers.pop(self._key(side, name), None)
+            if w is not None:
+                w.close()
+        self._start(name)
 
     # --- workers --------------------------------------------------------------------------
 

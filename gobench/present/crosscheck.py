@@ -11,9 +11,8 @@ from gobench.present.text import render
 
 NOTE = ("ratio = harness ns/op / go test ns/op on the same N, per ABBA repeat; median over repeats "
         "[95% CI of the median] (range).\n"
-        "Each scenario's harness side is one worker process for all its repeats (go test: a new process each "
-        "time), so the interval covers the variation between repeats, not between processes; the README's "
-        "\"Agreement with go test -bench\" lists what that leaves on the project VM.\n")
+        "Each repeat's harness samples come from a new worker process and each go test sample from a new "
+        "process, so the interval covers the variation between processes.\n")
 
 
 def repeat_line(repeat, pair: Pair) -> str:
@@ -64,5 +63,5 @@ def agreement_text(section: dict | None) -> str | None:
                      f"{fmt_num(s['harness_allocs_per_op'])} allocs/op")
     lo, hi = section.get("band") or AGREE
     return ("; ".join(parts) + f". Ratio = harness ns/op / go test ns/op on the same N, ABBA order, median "
-            f"[95% CI over the repeats of one harness worker]; {lo}-{hi} is agreement ({fmt_num(section.get('wall_s'))} s, `invoke crosscheck` for every "
+            f"[95% CI over repeats, each in new processes]; {lo}-{hi} is agreement ({fmt_num(section.get('wall_s'))} s, `invoke crosscheck` for every "
             f"scenario; the README's \"Agreement with go test -bench\" says which differ on the project VM and why).")
