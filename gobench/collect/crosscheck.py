@@ -101,10 +101,10 @@ def run_gotest(binary: Path, scenario: dict, n: int, warmup_runs: int = GOTEST_W
     so both tools do the same work) and parses its result line.
 
     The benchmark runs ``warmup_runs`` more times first, in the same process (`-test.count`), and only
-    the last run counts: the harness worker it is compared with has been running for seconds (opened,
-    calibrated, earlier repeats), while a go test process is new and pays its first heap growth and
-    page faults in its first run. A plain `go test -bench` reports a run after its calibration runs
-    too. On the loaded AMD VM the first run of a new process was 1.44 [0.83, 2.54] times slower than
+    the last run counts: the harness worker it is compared with, new too, runs the scenario for about
+    100 ms before each measured round (Settings.warmup_ms), while a go test process would pay its first
+    heap growth and page faults in its first run. A plain `go test -bench` reports a run after its
+    calibration runs too. On the loaded AMD VM the first run of a new process was 1.44 [0.83, 2.54] times slower than
     the second for StructLayout/packed (20 alternating pairs; see the README).
     """
     name = f"{scenario['family']}/{scenario['variant']}"

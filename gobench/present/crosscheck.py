@@ -63,5 +63,6 @@ def agreement_text(section: dict | None) -> str | None:
                      f"{fmt_num(s['harness_allocs_per_op'])} allocs/op")
     lo, hi = section.get("band") or AGREE
     return ("; ".join(parts) + f". Ratio = harness ns/op / go test ns/op on the same N, ABBA order, median "
-            f"[95% CI over repeats, each in new processes]; {lo}-{hi} is agreement ({fmt_num(section.get('wall_s'))} s, `invoke crosscheck` for every "
-            f"scenario; the README's \"Agreement with go test -bench\" says which differ on the project VM and why).")
+            f"[95% CI over repeats, each in new processes]; {lo}-{hi} is agreement "
+            f"({fmt_num(section.get('wall_s'))} s, `invoke crosscheck` for every scenario; the README's "
+            f"\"Agreement with go test -bench\" says which differ on the project VM and why).")
