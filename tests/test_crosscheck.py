@@ -35,27 +35,34 @@ def test_crosscheck_pairs_both_tools_on_the_same_functions():
 def test_each_repeat_measures_the_harness_in_a_new_worker_with_the_calibrated_n(monkeypatch):
     # a process's whole life can be fast or slow (disk syncs: 25%), so the repeats, the statistic's unit,
     # must not share one; calibrating again per repeat would put seconds between the two tools
-    pids, calibrations = [], []
-    round_, calibrate = scheduler.Family.round, scheduler.protocol.calibrate_cmd
+    started, measured, calibrations = [], [], []
+    init, round_, calibrate = scheduler.Worker.__init__, scheduler.Family.round, scheduler.protocol.calibrate_cmd
+
+    def spy_init(self, *a, **kw):
+        init(self, *a, **kw)
+        started.append(self)
 
     def spy_round(self, side, name, pair=None):
-        pids.append(self.workers[self._key(side, name)].proc.pid)
+        w = self.workers[self._key(side, name)]
+        assert all(old.proc.poll() is not None for old in started if old is not w)  # replaced ones were closed
+        measured.append(w)
         return round_(self, side, name, pair)
 
     def spy_calibrate(*a, **kw):
         calibrations.append(a[0])
         return calibrate(*a, **kw)
 
+    monkeypatch.setattr(scheduler.Worker, "__init__", spy_init)
     monkeypatch.setattr(scheduler.Family, "round", spy_round)
     monkeypatch.setattr(scheduler.protocol, "calibrate_cmd", spy_calibrate)
     repeats, outcomes = crosscheck.crosscheck(["OrderItem"], repeats=3, benchtime_ms=10, builds=("default",),
                                               out=io.StringIO(), names=("OrderItem/new",))
     assert [r.order for r in repeats] == ["HGGH", "GHHG", "HGGH"] and calibrations == ["OrderItem/new"]
-    per_repeat = [pids[i:i + 2] for i in range(0, 6, 2)]
-    assert all(a == b for a, b in per_repeat)  # a repeat's two harness samples: one process
-    assert len({a for a, _ in per_repeat}) == 3  # each repeat: a new one
+    harness = [w for w in started if w.label == "OrderItem/new"]  # not the library's scenario-list worker
+    assert len(harness) == 4  # the one that calibrated, then one per repeat
+    assert measured == [harness[1], harness[1], harness[2], harness[2], harness[3], harness[3]]
     (o,) = outcomes
-    assert o["status"] == "ok" and [r["n"] for r in o["rounds"]] == [o["n"]] * 6
+    assert o["status"] == "ok" and len(o["rounds"]) == 6
 
 
 def test_pairs_average_each_tools_two_samples_per_repeat():

@@ -5,9 +5,9 @@ harness runs, and both are linked with the same flags (64-byte function
 alignment, see variants.FUNC_ALIGN), so their ns/op, allocs/op and B/op
 should agree. A harness worker calibrates each scenario once to N
 operations per round; `go test` then runs exactly N too
-(`-test.benchtime Nx`). Every later repeat gets a new harness worker that
-opens the scenario and measures the same N (starting and opening take about
-0.1 s), so that the repeats, the unit of the statistics, are independent
+(`-test.benchtime Nx`). Every repeat, the first too, gets a new harness
+worker that opens the scenario and measures that N (starting and opening
+take about 0.1 s), so that the repeats, the unit of the statistics, are independent
 processes on both sides: some effects last a process's life (a worker
 whose disk syncs ran 25% faster in every repeat, README "Agreement with
 go test -bench"). Each repeat measures a scenario four times in
@@ -135,7 +135,7 @@ def _pair_family(fam: str, scenarios: list[dict], variant_dir: Path, binary: Pat
             if i and deadline is not None and time.monotonic() >= deadline:
                 break
             for name, scn in by_name.items():
-                if i and harness.ok(name):
+                if harness.ok(name):
                     harness.restart(name)  # every repeat's harness samples from a process of their own
                 samples = []
                 for tool in scheduler.repeat_order(i, TOOLS):

@@ -196,7 +196,9 @@ class Family:
     def restart(self, name: str) -> None:
         """restart replaces a scenario's workers by new processes that open it afresh, keeping its N and
         calibration (per-scenario workers only): the crosscheck's repeats then come from independent
-        processes, since some effects last a process's life (README, "Agreement with go test -bench")."""
+        processes, since some effects last a process's life (README, "Agreement with go test -bench").
+        The new workers run no unmeasured round of their own: the rounds' warm-up (Settings.warmup_ms)
+        is what prepares them."""
         if not self.per_scenario:
             raise ValueError("restart needs a worker per scenario")
         for side in self._sides_ok(name):

@@ -157,11 +157,20 @@ func run(name, mode string, n, rounds int, pause time.Duration, idle string, war
 		if err != nil {
 			return err
 		}
+		// Faults and waits span one() whole: in -mode testing that includes testing.Benchmark's run of 1.
 		fmt.Printf("round %d mode %s n %d ns/op %.3f gc_cycles %d minflt %d runq_wait_ms %.1f paused %v\n", i, mode, n,
-			float64(d.Nanoseconds())/float64(n), gcs, minorFaults()-flt0, float64(runQueueWait()-wait0)/1e6, paused)
+			float64(d.Nanoseconds())/float64(n), gcs, since(flt0, minorFaults()), float64(since(wait0, runQueueWait()))/1e6, paused)
 	}
 	printProcess(os.Stdout)
 	return nil
+}
+
+// since is after-before of two readings, -1 when either could not be read.
+func since(before, after int64) int64 {
+	if before < 0 || after < 0 {
+		return -1
+	}
+	return after - before
 }
 
 // minorFaults is the process's minor page faults so far: a round that
@@ -176,7 +185,8 @@ func minorFaults() int64 {
 
 // runQueueWait is how long the process's threads have waited, runnable,
 // for a CPU (the second field of /proc/self/task/*/schedstat, in ns): the
-// time they lost to each other or to other processes on a shared CPU.
+// time they lost to each other or to other processes on a shared CPU. A
+// thread that exits between two readings takes its share with it.
 func runQueueWait() int64 {
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
