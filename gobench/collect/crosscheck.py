@@ -7,10 +7,10 @@ should agree. A harness worker calibrates each scenario once to N
 operations per round; `go test` then runs exactly N too
 (`-test.benchtime Nx`). Every repeat, the first too, gets a new harness
 worker that opens the scenario and measures that N (starting and opening
-take about 0.1 s), so that the repeats, the unit of the statistics, are independent
-processes on both sides: some effects last a process's life (a worker
-whose disk syncs ran 25% faster in every repeat, README "Agreement with
-go test -bench"). Each repeat measures a scenario four times in
+take about 0.1 s), so that the repeats, the unit of the statistics, are
+independent processes on both sides: some effects last a process's life
+(a worker whose disk syncs ran 25% faster in every repeat, README
+"Agreement with go test -bench"). Each repeat measures a scenario four times in
 ABBA order (scheduler.repeat_order: harness, go test, go test, harness; the
 next repeat starts with go test), so a repeat compares samples taken within
 about a second of each other and cancels linear drift. The statistics are
@@ -104,8 +104,8 @@ def run_gotest(binary: Path, scenario: dict, n: int, warmup_runs: int = GOTEST_W
     the last run counts: the harness worker it is compared with, new too, runs the scenario for about
     100 ms before each measured round (Settings.warmup_ms), while a go test process would pay its first
     heap growth and page faults in its first run. A plain `go test -bench` reports a run after its
-    calibration runs too. On the loaded AMD VM the first run of a new process was 1.44 [0.83, 2.54] times slower than
-    the second for StructLayout/packed (20 alternating pairs; see the README).
+    calibration runs too. On the loaded AMD VM the first run of a new process was 1.44 [0.83, 2.54] times
+    slower than the second for StructLayout/packed (20 alternating pairs; see the README).
     """
     name = f"{scenario['family']}/{scenario['variant']}"
     count = 1 + warmup_runs
